@@ -1,0 +1,125 @@
+"""Paper-style figures (seaborn) drawn from figure tables, never from raw simulations."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+NETWORK_COLORS = {"bn": "tab:blue", "vanilla": "tab:orange"}  # the paper's colours
+ACTIVATION_NAMES = {"linear": "Linear", "relu": "ReLU", "tanh": "tanh"}
+
+
+def ci95(values: np.ndarray, boots: int = 1000, seed: int = 0) -> tuple[float, float]:
+    """95% percentile-bootstrap interval of the mean (seaborn's default band), vectorised."""
+    values = np.asarray(values, float)
+    means = np.random.default_rng(seed).choice(values, (boots, len(values))).mean(1)
+    return tuple(np.percentile(means, [2.5, 97.5]))
+
+
+CI = ci95
+
+
+def gamma_label(gamma: float) -> str:
+    return "γ=∞" if math.isinf(gamma) else f"γ={gamma:g}"
+
+
+def _gamma_hue(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Frame with a γ label column, and the labels in increasing γ."""
+    order = [gamma_label(g) for g in sorted(frame["gamma"].unique())]
+    return frame.assign(γ=frame["gamma"].map(gamma_label)), order
+
+
+def fig2(table: pd.DataFrame) -> plt.Figure:
+    """Log rank of the last hidden layer against depth, BN vs vanilla, one panel per activation."""
+    acts = list(table["activation"].unique())
+    fig, axes = plt.subplots(1, len(acts), figsize=(5.2 * len(acts), 4), sharey=True, squeeze=False)
+    d = table["d"].iloc[0]
+    for ax, act in zip(axes[0], acts):
+        sns.lineplot(
+            data=table[table["activation"] == act], x="depth", y="rank", hue="network",
+            palette=NETWORK_COLORS, errorbar=CI, ax=ax,
+        )
+        ax.axhline(math.sqrt(d), ls="--", color="grey", label=f"√d = {math.sqrt(d):.2f}")
+        ax.set(yscale="log", title=ACTIVATION_NAMES[act], xlabel="number of layers",
+               ylabel=f"rank of last hidden layer ({table['rank_notion'].iloc[0]}, log)")
+        ax.legend()
+    fig.suptitle(f"Rank of the last hidden layer, width d = {d}, mean and 95% CI over runs")
+    return fig
+
+
+def fig3(table: pd.DataFrame) -> plt.Figure:
+    """(a) mean rank over depth against width, per γ; (b) top eigenvalues over depth."""
+    fig, (ax_a, ax_b) = plt.subplots(1, 2, figsize=(11, 4.2))
+    a, order = _gamma_hue(table[table["panel"] == "a"])
+    sns.lineplot(data=a, x="d", y="rank", hue="γ", hue_order=order, errorbar="sd", marker="o", ax=ax_a)
+    widths = np.sort(a["d"].unique()).astype(float)
+    ax_a.plot(widths, np.sqrt(widths), ls="--", color="grey", label="√d")
+    ax_a.plot(widths, widths, ls=":", color="black", label="d")
+    ax_a.set_xscale("log", base=2)
+    ax_a.set_yscale("log", base=2)
+    ax_a.set(xlabel="width d", ylabel=f"mean {a['rank_notion'].iloc[0]} over depth",
+             title="(a) rank against width (band: ±1 s.d. along the chain)")
+    ax_a.legend()
+    b = table[table["panel"] == "b"].assign(eigenvalue_index=lambda t: t["index"].astype(int))
+    sns.lineplot(data=b, x="layer", y="eigenvalue", hue="eigenvalue_index", palette="viridis",
+                 errorbar=CI, ax=ax_b, legend="full")
+    ax_b.set(yscale="log", xlabel="layer ℓ", ylabel="eigenvalue of M_ℓ",
+             title=f"(b) top {b['eigenvalue_index'].max()} eigenvalues, nearly collinear input")
+    ax_b.legend(title="index", ncols=2, fontsize="small")
+    return fig
+
+
+def fig8(table: pd.DataFrame, reference: float) -> plt.Figure:
+    """Ergodic estimate of α against the number of layers L, one curve per width."""
+    t, order = _gamma_hue(table)
+    fig, axes = plt.subplots(1, len(order), figsize=(4.6 * len(order), 4), sharey=True, squeeze=False)
+    for ax, g in zip(axes[0], order):
+        sns.lineplot(data=t[t["γ"] == g], x="L", y="alpha", hue="d", palette="viridis",
+                     errorbar=CI, legend="full", ax=ax)
+        ax.axhline(reference, ls="--", color="grey", label=f"α = {reference:g}")
+        ax.set(xscale="log", title=g, xlabel="number of layers L", ylabel="estimated regularity constant α")
+        ax.legend(title="d", fontsize="small")
+    return fig
+
+
+def fig9(table: pd.DataFrame) -> plt.Figure:
+    """Ergodic E‖M‖_F² against d, with the Lemma-13 bound (dashed) and d^1.5 (dotted)."""
+    t, order = _gamma_hue(table)
+    fig, ax = plt.subplots(figsize=(5.6, 4.4))
+    colors = dict(zip(order, sns.color_palette(n_colors=len(order))))
+    sns.lineplot(data=t, x="d", y="frob2", hue="γ", hue_order=order, palette=colors, marker="o", ax=ax)
+    for g, rows in t.groupby("γ"):
+        ax.plot(rows["d"], rows["bound"], ls="--", color=colors[g], label=f"Lemma-13 bound, {g}")
+    widths = np.sort(t["d"].unique()).astype(float)
+    ax.plot(widths, widths**1.5, ls=":", color="black", label="d^1.5")
+    ax.set(xscale="log", yscale="log", xlabel="width d", ylabel="ergodic estimate of E‖M‖_F²")
+    ax.legend(fontsize="small")
+    return fig
+
+
+DRAW: dict[str, Callable[..., plt.Figure]] = {"fig2": fig2, "fig3": fig3, "fig8": fig8, "fig9": fig9}
+
+
+def draw(figure: str, table: pd.DataFrame, paths: Sequence[str], preset: str, label: str = "", **options) -> None:
+    """Draw ``figure`` from its table and save it to every path (PDF, PNG, ...).
+
+    The preset's name, and its label when it shrinks the protocol or uses stand-in
+    data, are printed on the figure itself.
+    """
+    sns.set_theme(style="whitegrid", context="paper")
+    fig = DRAW[figure](table, **options)
+    title = f"Figure {figure.removeprefix('fig')}" + (f" — {fig._suptitle.get_text()}" if fig._suptitle else "")
+    note = f"preset: {preset}" + (f" — {label}" if label else "")
+    fig.suptitle(f"{title}\n{note}", fontsize="medium", color="black" if not label else "firebrick")
+    fig.tight_layout()
+    for path in paths:
+        fig.savefig(path, dpi=150)
+    plt.close(fig)
