@@ -94,8 +94,8 @@ def fig3(
                 ratio >= min_rank_over_sqrt_d,
             )
         )
-    b = table[table["panel"] == "b"].groupby(["index", "layer"])["eigenvalue"].mean()
-    if len(b):
+    if (table["panel"] == "b").any():
+        b = table[table["panel"] == "b"].groupby(["index", "layer"])["eigenvalue"].mean()
         smallest, last = b.index.get_level_values("index").max(), b.index.get_level_values("layer").max()
         layer = min(rise_layer, last)
         rise = b[smallest][layer] / b[smallest][0]

@@ -33,8 +33,6 @@ def schema_errors(config: dict, schema_path: str) -> list[str]:
         message = f"{_key(error.absolute_path)}: {error.message}"
         if error.validator == "additionalProperties":
             message += f" (allowed keys: {', '.join(error.schema.get('properties', {}))})"
-        if error.validator == "enum":
-            message += f" (allowed values: {', '.join(map(str, error.validator_value))})"
         problems.append(message)
     return problems
 

@@ -67,7 +67,7 @@ def depth_ranks(
     }
     rows = []
     keys = run_keys(seed, runs, _DEPTH_KEY, 1)
-    for layer, H in run_chains(x0, chains, layers, record, keys, weights, center, label=f"fig2 (d={width})"):
+    for layer, H in run_chains(x0, chains, layers, record, keys, weights, center, label="fig2"):
         rows += _rows(layer, rank_notions(H, taus, eig_threshold), index)
     table = pd.DataFrame(rows).rename(columns={"layer": "depth"}).assign(d=width)
     return table.sort_values(["activation", "network", "run", "depth"], ignore_index=True)
@@ -87,7 +87,6 @@ def width_chains(
     taus: Sequence[float],
     eig_threshold: float,
     dtype: str = "float64",
-    label: str = "fig3",
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Figs 3a, 8, 9: linear BN chains of one width, one per γ, from M₀ = I (N = d).
 
@@ -102,7 +101,7 @@ def width_chains(
     index = {"gamma": list(gammas)}
     ranks, stats = [], []
     keys = run_keys(seed, runs, _WIDTH_KEY, width)
-    for layer, H in run_chains(x0, chains, steps, record, keys, weights, center, label=f"{label} (d={width})"):
+    for layer, H in run_chains(x0, chains, steps, record, keys, weights, center, label="figs 3a, 8, 9"):
         if layer in moment_steps:
             stats += _rows(layer, moments(H), index)
         if layer in rank_steps:
@@ -134,7 +133,7 @@ def collinear_spectrum(
     rows = []
     chain = Chain("bn", "linear", gamma)
     keys = run_keys(seed, runs, _SPECTRUM_KEY, 3)
-    for layer, H in run_chains(x0, [chain], layers, range(layers + 1), keys, weights, center, label=f"fig3b (d={width})"):
+    for layer, H in run_chains(x0, [chain], layers, range(layers + 1), keys, weights, center, label="fig3b"):
         lam = eigenvalues(H[:, 0])[:, :top]
         rows += [
             {"run": r, "layer": layer, "index": i + 1, "eigenvalue": v}

@@ -1,0 +1,79 @@
+import numpy as np
+import pytest
+import torch
+
+from bnrank.rank import eigenvalues, notion_column, rank_notions, second_moment
+
+
+def with_spectrum(lam, n):
+    """A d×n matrix whose M = HHᵀ/n has eigenvalues ``lam`` (random orthogonal frames)."""
+    rng = np.random.default_rng(0)
+    d = len(lam)
+    u = np.linalg.qr(rng.standard_normal((d, d)))[0]
+    v = np.linalg.qr(rng.standard_normal((n, n)))[0][:d]
+    return u @ np.diag(np.sqrt(np.asarray(lam, float) * n)) @ v
+
+
+def test_identity_has_full_rank_in_every_notion():
+    notions = rank_notions(np.eye(6) * 3.0, taus=(0.5,))
+    assert notions["matrix_rank"] == 6
+    assert notions["lower_bound"] == pytest.approx(6)
+    assert notions["soft_rank_0.5"] == 6
+    assert notions["eig_count"] == 6
+
+
+def test_rank_one_matrix_has_rank_one_in_every_notion():
+    x = np.arange(1.0, 6.0)
+    notions = rank_notions(np.outer(x, np.ones(7)), taus=(0.5,))
+    assert notions["matrix_rank"] == 1
+    assert notions["lower_bound"] == pytest.approx(1)
+    assert notions["soft_rank_0.5"] == 1
+    assert notions["eig_count"] == 1
+
+
+def test_notions_on_a_known_spectrum():
+    # eigenvalues 4, 2, 1, 1, 1e-12, 0, 0, 0: mean tr(M)/d = 8/8 = 1
+    H = with_spectrum([4, 2, 1, 1, 1e-12, 0, 0, 0], n=10)
+    notions = rank_notions(H, taus=(0.5, 0.25, 0.9))
+    assert notions["soft_rank_0.5"] == 4
+    assert notions["soft_rank_0.9"] == 4  # λ ≥ 0.9·mean
+    assert notions["eig_count"] == 4  # 1e-12 < 1e-9·mean
+    assert notions["lower_bound"] == pytest.approx(64 / 22)
+    assert notions["matrix_rank"] == 5  # 1e-12 is far above the float64 tolerance
+    np.testing.assert_allclose(eigenvalues(H)[:4], [4, 2, 1, 1], rtol=1e-9)
+
+
+def test_matrix_rank_matches_numpy_and_torch_defaults():
+    rng = np.random.default_rng(1)
+    for k in range(1, 8):
+        H = rng.standard_normal((8, k)) @ rng.standard_normal((k, 12))
+        H[:, 0] += 1e-14 * rng.standard_normal(8)  # noise near the tolerance
+        mine = rank_notions(H)["matrix_rank"]
+        assert mine == np.linalg.matrix_rank(H) == torch.linalg.matrix_rank(torch.from_numpy(H)).item()
+
+
+def test_lemma1_bounds_hold_on_random_matrices():
+    rng = np.random.default_rng(2)
+    H = rng.standard_normal((200, 16, 20)) * rng.exponential(size=(200, 16, 1)) ** 3
+    taus = (0.1, 0.5, 0.9)
+    notions = rank_notions(H, taus=taus)
+    assert (notions["matrix_rank"] >= notions["lower_bound"] - 1e-9).all()
+    for tau in taus:  # rank_τ ≥ (1−τ)² r(H)
+        assert (notions[f"soft_rank_{tau:g}"] >= (1 - tau) ** 2 * notions["lower_bound"] - 1e-9).all()
+
+
+def test_batches_and_second_moment():
+    rng = np.random.default_rng(3)
+    H = rng.standard_normal((3, 2, 5, 7))
+    batched = rank_notions(H)["lower_bound"]
+    assert batched.shape == (3, 2)
+    m = second_moment(H[1, 0])
+    assert batched[1, 0] == pytest.approx(np.trace(m) ** 2 / np.square(m).sum())
+
+
+def test_notion_column_rejects_unknown_notions():
+    assert notion_column("soft_rank", 0.5) == "soft_rank_0.5"
+    with pytest.raises(ValueError, match="allowed"):
+        notion_column("nuclear")
+    with pytest.raises(ValueError, match="tau"):
+        notion_column("soft_rank")
