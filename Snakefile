@@ -14,6 +14,11 @@ configfile: f"{workflow.basedir}/config.yaml"
 
 include: "rules/common.smk"
 include: "rules/chains.smk"
+include: "rules/data.smk"
+include: "rules/init.smk"
+include: "rules/pretrain.smk"
+include: "rules/train.smk"
+include: "rules/measure.smk"
 include: "rules/figures.smk"
 
 

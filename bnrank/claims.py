@@ -179,7 +179,130 @@ def fig9(table: pd.DataFrame, slope: Sequence[float]) -> list[dict]:
     return rows
 
 
-CHECKS: dict[str, Callable[..., list[dict]]] = {"fig2": fig2, "fig3": fig3, "fig8": fig8, "fig9": fig9}
+def fig1(
+    table: pd.DataFrame,
+    vanilla_max_rank: float,
+    bn_min_rank_fraction: float,
+    shallow_depth: int,
+    vanilla_min_drop: float,
+    bn_max_drop: float,
+) -> list[dict]:
+    """Vanilla rank collapses with depth at init, BN's stays near full; vanilla accuracy
+    drops past depth ~10 while BN's barely falls."""
+    rows = []
+    rank = table.dropna(subset=["rank_init"]).groupby(["network", "depth"])["rank_init"].mean()
+    width = int(table["width"].iloc[0])
+    deepest = rank.index.get_level_values("depth").max()
+    v, b = rank["vanilla"][deepest], rank["bn"][deepest]
+    rows.append(_row("vanilla_rank_collapses", f"at init the vanilla net's mean rank at depth {deepest} is about one", v, f"<= {vanilla_max_rank:g}", v <= vanilla_max_rank))
+    floor = bn_min_rank_fraction * width
+    rows.append(_row("bn_rank_stays_high", f"at init the BN net's mean rank at depth {deepest} stays near full (width {width})", b, f">= {floor:g}", b >= floor))
+    acc = table.dropna(subset=["train_acc"]).groupby(["network", "depth"])["train_acc"].mean()
+    for net, statement, bound, holds in (
+        ("vanilla", f"vanilla training accuracy drops once the depth passes {shallow_depth} (value: mean accuracy up to {shallow_depth} minus beyond)", f">= {vanilla_min_drop:g}", lambda x: x >= vanilla_min_drop),
+        ("bn", "BN training accuracy barely falls with depth (value: shallowest minus deepest)", f"<= {bn_max_drop:g}", lambda x: x <= bn_max_drop),
+    ):
+        a = acc[net] if net in acc.index.get_level_values("network") else pd.Series(dtype=float)
+        shallow, deep = a[a.index <= shallow_depth], a[a.index > shallow_depth]
+        if net == "vanilla":
+            value = shallow.mean() - deep.mean() if len(shallow) and len(deep) else math.nan
+        else:
+            value = a.iloc[0] - a.iloc[-1] if len(a) >= 2 else math.nan
+        rows.append(_row(f"{net}_accuracy_vs_depth", statement, value, bound, holds(value) if np.isfinite(value) else None))
+    return rows
+
+
+def _roles(table: pd.DataFrame) -> dict[str, str]:
+    """Which variant is pretrained, BN, and plain vanilla, from the table's variant columns."""
+    kinds = table.drop_duplicates("variant").set_index("variant")
+    roles = {}
+    for v, k in kinds.iterrows():
+        role = "bn" if k["norm"] == "bn" else ("pretrained" if k["pretrain_iterations"] > 0 else "vanilla")
+        roles.setdefault(role, v)
+    return roles
+
+
+def _depth_claims(table: pd.DataFrame, metric: str, max_slowdown_ratio: float, bn_tolerance: float) -> list[dict]:
+    """Pretrained nets lose less with depth than un-pretrained ones and match BN at the deepest."""
+    lower_is_better = "loss" in metric
+    final = table[table["epoch"] == table["epoch"].max()].groupby(["variant", "depth"])[metric].mean()
+    roles = _roles(table)
+    rows = []
+
+    def loss_with_depth(v: str) -> float:
+        m = final[v]
+        return (m.iloc[-1] - m.iloc[0]) if lower_is_better else (m.iloc[0] - m.iloc[-1])
+
+    if {"pretrained", "vanilla"} <= roles.keys() and final.index.get_level_values("depth").nunique() >= 2:
+        p, v = loss_with_depth(roles["pretrained"]), loss_with_depth(roles["vanilla"])
+        value = p - max_slowdown_ratio * v
+        rows.append(_row(
+            f"pretraining_slows_down_less[{metric}]",
+            f"final {metric} worsens less from the shallowest to the deepest net with pretraining than without "
+            f"(value: pretrained's change − {max_slowdown_ratio:g} × un-pretrained's)",
+            value, "< 0", value < 0,
+        ))
+    else:
+        rows.append(_row(f"pretraining_slows_down_less[{metric}]", f"needs pretrained and un-pretrained runs at two depths or more ({metric})", math.nan, "< 0", None))
+    if {"pretrained", "bn"} <= roles.keys():
+        deepest = final.index.get_level_values("depth").max()
+        p, b = final[roles["pretrained"]][deepest], final[roles["bn"]][deepest]
+        if lower_is_better:
+            value, bound, holds = p / b, f"<= {1 + bn_tolerance:g}", p <= b * (1 + bn_tolerance)
+        else:
+            value, bound, holds = p - b, f">= {-bn_tolerance:g}", p - b >= -bn_tolerance
+        rows.append(_row(f"pretrained_matches_bn[{metric}]", f"at depth {deepest} the pretrained net's final {metric} matches or beats BN's", value, bound, holds))
+    return rows
+
+
+def fig4(table: pd.DataFrame, max_slowdown_ratio: float, bn_tolerance: float) -> list[dict]:
+    return _depth_claims(table, "train_loss", max_slowdown_ratio, bn_tolerance)
+
+
+fig12 = fig4
+
+
+def fig11(table: pd.DataFrame, max_slowdown_ratio: float, bn_tolerance: float) -> list[dict]:
+    return _depth_claims(table, "train_acc", max_slowdown_ratio, bn_tolerance) + _depth_claims(table, "test_loss", max_slowdown_ratio, bn_tolerance)
+
+
+def kendall_tau(x: Sequence[float], y: Sequence[float]) -> float:
+    """Kendall's τ-a: agreement of the orders of x and y over all pairs."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    i, j = np.triu_indices(len(x), 1)
+    return float(np.mean(np.sign(x[i] - x[j]) * np.sign(y[i] - y[j]))) if len(i) else math.nan
+
+
+def fig6(table: pd.DataFrame, min_order_agreement: float) -> list[dict]:
+    """More pretraining: higher rank bound and faster training; the asymmetric init lowers
+    BN's rank and slows it; SGD keeps the order of the initial ranks."""
+    first, last = table["epoch"].min(), table["epoch"].max()
+    kinds = table.drop_duplicates("variant").set_index("variant")
+    r0 = table[table["epoch"] == first].groupby("variant")["lower_bound"].mean()
+    r1 = table[table["epoch"] == last].groupby("variant")["lower_bound"].mean()
+    acc = table[table["epoch"] == last].groupby("variant")["train_acc"].mean()
+    rows = []
+    plain = kinds[kinds["norm"] == "none"].sort_values("pretrain_iterations").index
+    if len(plain) >= 2:
+        steps = np.diff(r0[plain].to_numpy())
+        rows.append(_row("pretraining_raises_rank", f"r(H) at the start grows with pretraining ({' < '.join(plain)}; value: smallest step)", steps.min(), "> 0", steps.min() > 0))
+        steps = np.diff(acc[plain].to_numpy())
+        rows.append(_row("pretraining_speeds_training", f"final training accuracy grows with pretraining ({' < '.join(plain)}; value: smallest step)", steps.min(), "> 0", steps.min() > 0))
+    bn = kinds[kinds["norm"] == "bn"]
+    standard, asymmetric = bn[bn["init"] == "pytorch"].index, bn[bn["init"] == "asymmetric"].index
+    if len(standard) and len(asymmetric):
+        s, a = standard[0], asymmetric[0]
+        rows.append(_row("asymmetric_init_lowers_bn_rank", "the asymmetric init lowers BN's r(H) at the start (value: asymmetric / standard)", r0[a] / r0[s], "< 1", r0[a] < r0[s]))
+        rows.append(_row("asymmetric_init_slows_bn", "the asymmetric init slows BN's training (value: final accuracy, asymmetric − standard)", acc[a] - acc[s], "< 0", acc[a] < acc[s]))
+    tau = kendall_tau(r0.to_numpy(), r1[r0.index].to_numpy())
+    rows.append(_row("sgd_keeps_rank_order", f"SGD keeps the order of the variants' initial r(H) to epoch {last} (value: Kendall τ)", tau, f">= {min_order_agreement:g}", tau >= min_order_agreement))
+    return rows
+
+
+CHECKS: dict[str, Callable[..., list[dict]]] = {
+    "fig1": fig1, "fig2": fig2, "fig3": fig3, "fig4": fig4, "fig6": fig6,
+    "fig8": fig8, "fig9": fig9, "fig11": fig11, "fig12": fig12,
+}
 
 
 def check(figure: str, table: pd.DataFrame, thresholds: dict, note: str = "") -> pd.DataFrame:

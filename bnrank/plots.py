@@ -9,12 +9,15 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
 NETWORK_COLORS = {"bn": "tab:blue", "vanilla": "tab:orange"}  # the paper's colours
 ACTIVATION_NAMES = {"linear": "Linear", "relu": "ReLU", "tanh": "tanh"}
+DATASET_NAMES = {"fashion_mnist": "Fashion-MNIST", "cifar10": "CIFAR-10", "cifar10_synthetic": "synthetic CIFAR-10 stand-in"}
+METRIC_NAMES = {"train_loss": "training loss", "train_acc": "training accuracy", "test_loss": "test loss", "test_acc": "test accuracy"}
 
 
 def ci95(values: np.ndarray, boots: int = 1000, seed: int = 0) -> tuple[float, float]:
@@ -105,7 +108,68 @@ def fig9(table: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-DRAW: dict[str, Callable[..., plt.Figure]] = {"fig2": fig2, "fig3": fig3, "fig8": fig8, "fig9": fig9}
+def fig1(table: pd.DataFrame) -> plt.Figure:
+    """Left: rank of the last hidden layer at init vs depth; right: final training accuracy vs depth."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    palette = {n: NETWORK_COLORS.get(n) for n in table["network"].unique()}
+    ranks = table.dropna(subset=["rank_init"])
+    sns.lineplot(data=ranks, x="depth", y="rank_init", hue="network", palette=palette, errorbar=CI, marker="o", ax=left)
+    left.set(xlabel="number of hidden layers", ylabel=f"rank of last hidden layer ({ranks['rank_dtype'].iloc[0]})",
+             title="rank at initialisation")
+    sns.lineplot(data=table.dropna(subset=["train_acc"]), x="depth", y="train_acc", hue="network", palette=palette,
+                 errorbar=CI, marker="o", ax=right)
+    right.set(xlabel="number of hidden layers", ylabel="training accuracy", title="after training (selected lr)")
+    fig.suptitle(f"{DATASET_NAMES[table['dataset'].iloc[0]]}, ReLU MLPs of width {table['width'].iloc[0]}, mean and 95% CI over seeds")
+    return fig
+
+
+def _curves(table: pd.DataFrame, metrics: Sequence[str], title: str = "") -> plt.Figure:
+    """Metrics over epochs, one row per metric and one column per depth, one curve per variant."""
+    depths = sorted(table["depth"].unique())
+    fig, axes = plt.subplots(len(metrics), len(depths), figsize=(4.2 * len(depths), 3.4 * len(metrics)), squeeze=False, sharex=True)
+    order = sorted(table["variant"].unique())
+    for row, metric in zip(axes, metrics):
+        for ax, depth in zip(row, depths):
+            sns.lineplot(data=table[table["depth"] == depth], x="epoch", y=metric, hue="variant", hue_order=order,
+                         errorbar=CI, ax=ax, legend=ax is axes[0][-1])
+            ax.set(title=f"{depth} hidden layers", xlabel="epoch", ylabel=METRIC_NAMES[metric])
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            if "loss" in metric:
+                ax.set_yscale("log")
+    dataset = DATASET_NAMES[table["dataset"].iloc[0]]
+    fig.suptitle(f"{dataset}: {title}, mean and 95% CI over seeds (selected lr)")
+    return fig
+
+
+def fig4(table: pd.DataFrame) -> plt.Figure:
+    return _curves(table, ["train_loss"], "rank-pretrained vanilla vs BN")
+
+
+def fig11(table: pd.DataFrame) -> plt.Figure:
+    return _curves(table, ["train_acc", "test_loss"], "Fig 4's runs")
+
+
+fig12 = fig4
+
+
+def fig6(table: pd.DataFrame) -> plt.Figure:
+    """Training accuracy and r(H) of the last hidden layer over epochs; BN variants dashed."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    order = list(table.sort_values(["norm", "pretrain_iterations"], ascending=[False, True])["variant"].unique())
+    dashes = {v: (4, 2) if n == "bn" else "" for v, n in table.drop_duplicates("variant")[["variant", "norm"]].itertuples(index=False)}
+    for ax, metric, label in ((left, "train_acc", "training accuracy"), (right, "lower_bound", "lower bound on rank r(H)")):
+        sns.lineplot(data=table, x="epoch", y=metric, hue="variant", hue_order=order, style="variant", dashes=dashes,
+                     errorbar=CI, ax=ax, legend=ax is right)
+        ax.set(xlabel="epoch", ylabel=label)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    fig.suptitle(f"{DATASET_NAMES[table['dataset'].iloc[0]]}, MLPs of depth {table['depth'].iloc[0]}, mean and 95% CI over seeds")
+    return fig
+
+
+DRAW: dict[str, Callable[..., plt.Figure]] = {
+    "fig1": fig1, "fig2": fig2, "fig3": fig3, "fig4": fig4, "fig6": fig6,
+    "fig8": fig8, "fig9": fig9, "fig11": fig11, "fig12": fig12,
+}
 
 
 def draw(figure: str, table: pd.DataFrame, paths: Sequence[str], preset: str, label: str = "", **options) -> None:

@@ -77,3 +77,50 @@ def fig9(moments: Sequence[pd.DataFrame]) -> pd.DataFrame:
     table["bound"] = lemma13_bound(table["alpha"], table["d"])
     table["d_pow_1_5"] = table["d"].astype(float) ** 1.5
     return table[["d", "gamma", "frob2", "bound", "alpha", "d_pow_1_5", "frob2_sd", "samples", "diag_sq", "tr_m3"]]
+
+
+def _selected(metrics: Sequence[pd.DataFrame], selected: pd.DataFrame, variants: dict) -> pd.DataFrame:
+    """Training metrics of the selected learning rate of each (variant, depth), with each
+    variant's normalisation, init scheme and pretraining iterations."""
+    frame = pd.concat(metrics, ignore_index=True).merge(selected[["variant", "depth", "lr"]], on=["variant", "depth", "lr"])
+    kinds = pd.DataFrame(
+        [{"variant": v, "norm": s["norm"], "init": s["init"], "pretrain_iterations": s.get("pretrain_iterations", 0)} for v, s in variants.items()]
+    )
+    return frame.merge(kinds, on="variant")
+
+
+def fig1(
+    init: Sequence[pd.DataFrame], metrics: Sequence[pd.DataFrame], selected: pd.DataFrame, variants: dict, width: int, dataset: str
+) -> pd.DataFrame:
+    """Per (network, depth, seed): rank of the last hidden layer at init, final training accuracy."""
+    ranks = pd.concat(init, ignore_index=True)
+    ranks = ranks[ranks["layer"] == ranks["depth"]]
+    ranks = ranks.rename(columns={"matrix_rank": "rank_init", "lower_bound": "lower_bound_init", "dtype": "rank_dtype"})
+    ranks = ranks[["variant", "depth", "seed", "rank_init", "lower_bound_init", "rank_dtype"]]
+    trained = _selected(metrics, selected, variants)
+    final = trained[trained["epoch"] == trained["epoch"].max()]
+    final = final[["variant", "depth", "seed", "lr", "train_acc", "train_loss", "test_acc", "diverged_epoch"]]
+    table = ranks.merge(final, on=["variant", "depth", "seed"], how="outer").rename(columns={"variant": "network"})
+    first = ["network", "depth", "seed", "rank_init", "train_acc"]
+    table = table.assign(width=width, dataset=dataset)
+    return table[first + [c for c in table.columns if c not in first]].sort_values(["network", "depth", "seed"], ignore_index=True)
+
+
+def training_curves(metrics: Sequence[pd.DataFrame], selected: pd.DataFrame, variants: dict, dataset: str) -> pd.DataFrame:
+    """Figs 4, 11, 12: per (variant, depth, seed, epoch) metrics at the selected learning rate."""
+    table = _selected(metrics, selected, variants).assign(dataset=dataset)
+    first = ["variant", "depth", "seed", "epoch", "lr", "train_loss", "train_acc", "test_loss", "test_acc"]
+    return table[first + [c for c in table.columns if c not in first]].sort_values(["variant", "depth", "seed", "epoch"], ignore_index=True)
+
+
+fig4 = fig11 = fig12 = training_curves
+
+
+def fig6(metrics: Sequence[pd.DataFrame], ranks: Sequence[pd.DataFrame], selected: pd.DataFrame, variants: dict, dataset: str) -> pd.DataFrame:
+    """Per (variant, seed, epoch): training accuracy and r(H) of the last hidden layer."""
+    table = _selected(metrics, selected, variants).assign(dataset=dataset)
+    r = pd.concat(ranks, ignore_index=True)
+    r = r[r["layer"] == r["depth"]][["variant", "depth", "seed", "lr", "epoch", "lower_bound", "matrix_rank", "dtype"]]
+    table = table.merge(r, on=["variant", "depth", "seed", "lr", "epoch"])
+    first = ["variant", "seed", "epoch", "train_acc", "lower_bound", "lr", "depth"]
+    return table[first + [c for c in table.columns if c not in first]].sort_values(["variant", "seed", "epoch"], ignore_index=True)

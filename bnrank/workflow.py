@@ -7,8 +7,6 @@ import sys
 import traceback
 from collections.abc import Iterator
 
-import pandas as pd
-
 
 @contextlib.contextmanager
 def logged(path: str) -> Iterator[None]:
@@ -30,8 +28,10 @@ def use_threads(threads: int) -> None:
     numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
 
 
-def read_inputs(inputs) -> dict[str, pd.DataFrame | list[pd.DataFrame]]:
+def read_inputs(inputs) -> dict:
     """Named Snakemake inputs read as CSV: one frame per file, a list for a list of files."""
+    import pandas as pd
+
     return {
         name: pd.read_csv(paths) if isinstance(paths, str) else [pd.read_csv(p) for p in paths]
         for name, paths in inputs.items()

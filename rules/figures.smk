@@ -7,6 +7,24 @@ def chain_files(kind):
     return expand(f"{RESULTS}/sims/chains/d{{d}}_{kind}.csv", d=WIDTHS)
 
 
+FIGURE_EXPERIMENT = {"fig1": "fig1", "fig4": "fig4", "fig6": "fig6", "fig11": "fig4", "fig12": "fig12"}
+
+
+def variant_kinds(exp):
+    """Each variant's normalisation, init scheme and pretraining iterations, for tables."""
+    kinds = {}
+    for v in config[exp]["variants"]:
+        settings = config["variants"][v]
+        pretrain = settings.get("pretrain")
+        kinds[v] = {**settings, "pretrain_iterations": config["pretraining"][pretrain]["iterations"] if pretrain else 0}
+    return kinds
+
+
+def note(fig):
+    """The label on a figure and its claims: the preset's, and the stand-in's if any."""
+    return figure_note(FIGURE_EXPERIMENT[fig]) if fig in FIGURE_EXPERIMENT else config["label"]
+
+
 rule table_fig2:
     input:
         depth=rules.simulate_depth.output[0],
@@ -60,6 +78,58 @@ rule table_fig9:
         "../scripts/table.py"
 
 
+rule table_fig1:
+    input:
+        init=expand(f"{RESULTS}/measure/fig1/{{variant}}_init.csv", variant=config["fig1"]["variants"]),
+        metrics=train_files("fig1"),
+        selected=f"{RESULTS}/train/fig1/selected_lr.csv",
+    output:
+        f"{RESULTS}/tables/fig1.csv",
+    params:
+        variants=variant_kinds("fig1"),
+        width=config["training"]["width"],
+        dataset=dataset_name("fig1"),
+    log:
+        f"{RESULTS}/logs/table_fig1.log",
+    script:
+        "../scripts/table.py"
+
+
+for _fig, _exp in (("fig4", "fig4"), ("fig11", "fig4"), ("fig12", "fig12")):
+
+    rule:
+        name:
+            f"table_{_fig}"
+        input:
+            metrics=train_files(_exp),
+            selected=f"{RESULTS}/train/{_exp}/selected_lr.csv",
+        output:
+            f"{RESULTS}/tables/{_fig}.csv",
+        params:
+            variants=variant_kinds(_exp),
+            dataset=dataset_name(_exp),
+        log:
+            f"{RESULTS}/logs/table_{_fig}.log",
+        script:
+            "../scripts/table.py"
+
+
+rule table_fig6:
+    input:
+        metrics=train_files("fig6"),
+        ranks=train_files("fig6", "ranks"),
+        selected=f"{RESULTS}/train/fig6/selected_lr.csv",
+    output:
+        f"{RESULTS}/tables/fig6.csv",
+    params:
+        variants=variant_kinds("fig6"),
+        dataset=dataset_name("fig6"),
+    log:
+        f"{RESULTS}/logs/table_fig6.log",
+    script:
+        "../scripts/table.py"
+
+
 rule check_claims:
     """Checks a figure's claims against its table."""
     input:
@@ -68,7 +138,7 @@ rule check_claims:
         f"{RESULTS}/claims/{{fig}}.csv",
     params:
         thresholds=lambda w: config[w.fig]["claims"],
-        note=config["label"],
+        note=lambda w: note(w.fig),
     log:
         f"{RESULTS}/logs/claims_{{fig}}.log",
     script:
@@ -92,7 +162,7 @@ rule plot:
         ),
     params:
         preset=config["preset"],
-        label=config["label"],
+        label=lambda w: note(w.fig),
         options=lambda w: PLOT_OPTIONS.get(w.fig, {}),
     log:
         f"{RESULTS}/logs/plot_{{fig}}.log",
@@ -114,9 +184,34 @@ rule claims:
         "../scripts/claims_summary.py"
 
 
+rule fig1:
+    input:
+        figure_outputs("fig1"),
+
+
 rule fig2:
     input:
         figure_outputs("fig2"),
+
+
+rule fig4:
+    input:
+        figure_outputs("fig4"),
+
+
+rule fig6:
+    input:
+        figure_outputs("fig6"),
+
+
+rule fig11:
+    input:
+        figure_outputs("fig11"),
+
+
+rule fig12:
+    input:
+        figure_outputs("fig12"),
 
 
 rule fig3:

@@ -26,10 +26,12 @@ def test_paper_and_quick_configs_are_valid():
 
 
 def test_schema_fills_defaults():
-    config = {}
+    config = paper_config()
+    del config["fig2"]["simulation"]["layers"], config["chains"]["gammas"], config["training"]
     validate(config, SCHEMA)
     assert config["fig2"]["simulation"]["layers"] == 50000
     assert config["chains"]["gammas"][-1] == float("inf")
+    assert config["training"]["measure_dtype"] == "float32"
     assert check_config(config) == []
 
 
@@ -69,3 +71,39 @@ def test_cross_key_rules():
     assert "fig3.tau: 0.3 is not among rank_notions.taus" in problems
     assert "chains.steps: 500 leaves no rank sample" in problems
     assert "fig3.spectrum.top: 60 exceeds fig3.spectrum.width (50)" in problems
+
+
+@pytest.mark.parametrize(
+    "edit, expected",
+    [
+        (lambda c: c["fig1"].update(dataset="mnist"), "fig1.dataset: 'mnist' is not one of ['fashion_mnist', 'cifar10']"),
+        (lambda c: c["variants"]["bn"].update(init="orthogonal"), "variants.bn.init: 'orthogonal' is not one of"),
+        (lambda c: c["fig4"]["lrs"].update(bn=[]), "fig4.lrs.bn: [] should be non-empty"),
+        (lambda c: c["fig6"].update(depths=[0]), "fig6.depths.0: 0 is less than the minimum of 1"),
+    ],
+)
+def test_training_schema_errors(edit, expected):
+    config = paper_config()
+    edit(config)
+    problems = schema_errors(config, SCHEMA)
+    assert any(expected in p for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    "edit, expected",
+    [
+        (lambda c: c["fig1"].update(batch=70000), "fig1.batch: 70000 exceeds the 60000 training samples of fashion_mnist"),
+        (lambda c: c["fig12"].update(train_samples=100, batch=128), "fig12.batch: 128 exceeds the 100 training samples"),
+        (lambda c: c["fig4"].update(variants=["pretrained", "layernorm"]), "fig4.variants: 'layernorm' is not a key of variants"),
+        (lambda c: c["fig6"]["lrs"].pop("bn"), "fig6.lrs: no learning-rate grid for variant 'bn'"),
+        (lambda c: c["variants"]["pretrained"].update(pretrain="deeper"), "variants.pretrained.pretrain: 'deeper' is not a key of pretraining"),
+        (lambda c: c["fig1"]["claims"].update(bn_max_dorp=0.1), "fig1.claims: unknown bn_max_dorp"),
+        (lambda c: c["fig9"]["claims"].pop("slope"), "fig9.claims: missing slope"),
+    ],
+)
+def test_training_cross_key_errors(edit, expected):
+    config = paper_config()
+    validate(config, SCHEMA)
+    edit(config)
+    problems = "\n".join(check_config(config))
+    assert expected in problems

@@ -8,13 +8,18 @@ import pytest
 from bnrank.claims import COLUMNS, STATUSES
 from tests.conftest import QUICK, snakemake, write_config
 
-TARGETS = ["fig2", "fig3", "fig8", "fig9", "claims", "all"]
-FIGURES = ["fig2", "fig3", "fig8", "fig9"]
+FIGURES = ["fig1", "fig2", "fig3", "fig4", "fig6", "fig8", "fig9", "fig11", "fig12"]
+TARGETS = FIGURES + ["claims", "all"]
 TABLE_COLUMNS = {
+    "fig1": {"network", "depth", "seed", "rank_init", "train_acc", "lr", "rank_dtype"},
     "fig2": {"network", "activation", "run", "depth", "rank"},
     "fig3": {"d", "gamma", "rank"},
+    "fig4": {"variant", "depth", "seed", "epoch", "train_loss", "lr"},
+    "fig6": {"variant", "seed", "epoch", "train_acc", "lower_bound"},
     "fig8": {"d", "gamma", "alpha"},
     "fig9": {"d", "gamma", "frob2", "bound"},
+    "fig11": {"variant", "depth", "seed", "epoch", "train_acc", "test_loss"},
+    "fig12": {"variant", "depth", "seed", "epoch", "train_loss"},
 }
 
 
@@ -29,7 +34,10 @@ def test_every_target_dry_runs(tmp_path, preset):
     done = snakemake(tmp_path, "-n", *TARGETS, configfiles=preset)
     assert done.returncode == 0, done.stderr
     jobs = planned_jobs(done.stdout)
-    assert jobs["simulate_width"] == 6 and jobs["plot"] == 4 and jobs["check_claims"] == 4
+    assert jobs["simulate_width"] == 6 and jobs["plot"] == 9 and jobs["check_claims"] == 9
+    # Fig 1's rank at init keeps the paper's grid in every preset: 17 depths × 2 variants × 5 seeds
+    assert jobs["init_weights"] >= 170 and jobs["measure_init"] == 2
+    assert jobs["train"] == (27 if preset else 34 + 9 + 9 + 5)
 
 
 def test_invalid_config_stops_before_any_job(tmp_path):
@@ -43,6 +51,19 @@ def test_invalid_config_stops_before_any_job(tmp_path):
     ):
         assert expected in done.stderr
     assert not (tmp_path / "results").exists()
+
+
+def test_missing_data_names_every_source_and_the_fixes(tmp_path):
+    nowhere = write_config(
+        tmp_path / "nowhere.yaml",
+        {"data": {"directory": str(tmp_path / "data"), "fashion_mnist": {"debian_dir": str(tmp_path / "none"), "url": None}}},
+    )
+    done = snakemake(tmp_path, str(tmp_path / "data" / "fashion_mnist.pt"), configfiles=(nowhere,))
+    assert done.returncode != 0
+    log = (tmp_path / "data" / "logs" / "fashion_mnist.log").read_text()
+    assert f"Debian package folder {tmp_path / 'none'}: FileNotFoundError" in log
+    assert "apt-get install dataset-fashion-mnist" in log
+    assert not (tmp_path / "data" / "fashion_mnist.pt").exists()
 
 
 def test_a_failing_chain_leaves_no_output(tmp_path):
@@ -72,6 +93,12 @@ def test_quick_preset_end_to_end(quick_run):
         assert (claims["note"] != "").all()  # the quick preset says so on every claim
     report = (results / "claims.md").read_text()
     assert all(f"## {fig}" in report for fig in FIGURES)
+    for fig in ("fig4", "fig11"):  # made from the CIFAR-10 stand-in, and saying so
+        claims = pd.read_csv(results / "claims" / f"{fig}.csv")
+        assert claims["note"].str.contains("synthetic CIFAR-10 stand-in").all()
+    fig1 = pd.read_csv(results / "tables" / "fig1.csv")
+    assert sorted(fig1.dropna(subset=["rank_init"])["depth"].unique()) == [1, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30, 32]
+    assert fig1.dropna(subset=["rank_init"]).groupby("network")["seed"].nunique().tolist() == [5, 5]
     fig3 = pd.read_csv(results / "tables" / "fig3.csv")
     assert sorted(fig3.loc[fig3.panel == "a", "gamma"].unique()) == [0.01, 1.0, float("inf")]
     assert sorted(fig3.loc[fig3.panel == "a", "d"].unique()) == [8, 16, 32, 64, 128, 256]
@@ -94,8 +121,12 @@ def test_complete_run_has_nothing_left_to_do(quick_run):
         ({"fig9": {"claims": {"slope": [1.2, 1.8]}}}, {"check_claims": 1, "claims": 1, "all": 1}),
         ({"fig8": {"points": 50}}, {"table_fig8": 1, "plot": 1, "check_claims": 1, "claims": 1, "all": 1}),
         ({"chains": {"widths": [8, 16, 32, 64, 128, 256, 512]}}, None),
+        (
+            {"fig6": {"epochs": 4}},
+            {"train": 5, "select_lr": 1, "table_fig6": 1, "plot": 1, "check_claims": 1, "claims": 1, "all": 1},
+        ),
     ],
-    ids=["fig2-layers", "fig9-threshold", "fig8-points", "new-width"],
+    ids=["fig2-layers", "fig9-threshold", "fig8-points", "new-width", "fig6-epochs"],
 )
 def test_changing_one_setting_reruns_only_its_jobs(quick_run, tmp_path, override, expected):
     change = write_config(tmp_path / "change.yaml", override)

@@ -1,0 +1,223 @@
+"""Data sets of FIGURES.md §3: sources tried in order, checksums, one tensor file each.
+
+A data set is stored once as a ``.pt`` file holding uint8 images flattened to
+(samples, features), int64 labels, and where they came from; training jobs load it in
+one read and keep it on the device. A missing or corrupt file is never used: when no
+source works, ``DataError`` names every source tried, why it failed, and how to
+supply the data.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import pickle
+import tarfile
+import urllib.request
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+FASHION_FILES = {  # decompressed IDX files and their md5 (Debian recompressed the .gz)
+    "train_images": ("train-images-idx3-ubyte", "f4a8712d7a061bf5bd6d2ca38dc4d50a"),
+    "train_labels": ("train-labels-idx1-ubyte", "9018921c3c673c538a1fc5bad174d6f9"),
+    "test_images": ("t10k-images-idx3-ubyte", "8181f5470baa50b63fa0f6fddb340f0a"),
+    "test_labels": ("t10k-labels-idx1-ubyte", "15d484375f8d13e6eb1aabb0c3f46965"),
+}
+CIFAR_ARCHIVE = ("cifar-10-python.tar.gz", "c58f30108f718f92721af3b95e74349a")
+CLASSES = 10
+
+
+class DataError(RuntimeError):
+    """No source could supply a data set."""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Flattened uint8 images (samples, features) and int64 labels of a split data set."""
+
+    train_x: torch.Tensor
+    train_y: torch.Tensor
+    test_x: torch.Tensor
+    test_y: torch.Tensor
+    source: str
+    synthetic: bool = False
+
+    def save(self, path: str | Path) -> None:
+        torch.save(self.__dict__, path)
+
+    @classmethod
+    def load(cls, path: str | Path) -> Dataset:
+        return cls(**torch.load(path, weights_only=True))
+
+
+def md5(data: bytes) -> str:
+    return hashlib.md5(data).hexdigest()
+
+
+def parse_idx(data: bytes) -> np.ndarray:
+    """An IDX array (the MNIST file format): magic, dimensions, then unsigned bytes."""
+    if len(data) < 4 or data[:2] != b"\0\0" or data[2] != 0x08:
+        raise ValueError("not an IDX file of unsigned bytes")
+    dims = data[3]
+    shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(dims))
+    return np.frombuffer(data, np.uint8, offset=4 + 4 * dims).reshape(shape)
+
+
+def _read_verified(candidates: Sequence[Path], expected_md5: str) -> bytes:
+    """The first existing candidate's (decompressed) bytes, which must match the md5."""
+    for path in candidates:
+        if path.exists():
+            raw = path.read_bytes()
+            data = gzip.decompress(raw) if path.suffix == ".gz" else raw
+            if md5(data) != expected_md5:
+                raise ValueError(f"{path} is corrupt: md5 {md5(data)}, expected {expected_md5}")
+            return data
+    raise FileNotFoundError(f"{' or '.join(map(str, candidates))} not found")
+
+
+def fashion_mnist_from_directory(directory: Path, files: dict = FASHION_FILES) -> Dataset:
+    """Fashion-MNIST from a folder holding the four IDX files, raw or gzipped."""
+    arrays = {}
+    for key, (name, digest) in files.items():
+        arrays[key] = parse_idx(_read_verified([directory / name, directory / f"{name}.gz"], digest))
+    return Dataset(
+        train_x=torch.from_numpy(arrays["train_images"].reshape(len(arrays["train_images"]), -1).copy()),
+        train_y=torch.from_numpy(arrays["train_labels"].astype(np.int64)),
+        test_x=torch.from_numpy(arrays["test_images"].reshape(len(arrays["test_images"]), -1).copy()),
+        test_y=torch.from_numpy(arrays["test_labels"].astype(np.int64)),
+        source=str(directory),
+    )
+
+
+def download(url: str, target: Path, timeout: float = 60.0) -> Path:
+    """Fetch ``url`` into ``target`` (written under a temporary name, then renamed)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".part")
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        partial.write_bytes(response.read())
+    partial.replace(target)
+    return target
+
+
+def fashion_mnist_from_url(base_url: str, cache: Path, files: dict = FASHION_FILES) -> Dataset:
+    """Download the four gzipped IDX files from ``base_url`` into ``cache``, then read them."""
+    targets = [cache / f"{name}.gz" for name, _ in files.values()]
+    for target in targets:
+        if not target.exists():
+            download(base_url.rstrip("/") + f"/{target.name}", target)
+    try:
+        dataset = fashion_mnist_from_directory(cache, files)
+    except ValueError:  # a corrupt download is never kept
+        for target in targets:
+            target.unlink(missing_ok=True)
+        raise
+    return Dataset(**{**dataset.__dict__, "source": base_url})
+
+
+def cifar10_from_archive(archive: Path, checksum: str = CIFAR_ARCHIVE[1]) -> Dataset:
+    """CIFAR-10 from the python-version archive ``cifar-10-python.tar.gz`` (md5 checked)."""
+    data = archive.read_bytes()
+    if md5(data) != checksum:
+        raise ValueError(f"{archive} is corrupt: md5 {md5(data)}, expected {checksum}")
+    batches = {}
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+        for member in tar.getmembers():
+            name = Path(member.name).name
+            if name.startswith(("data_batch_", "test_batch")):
+                batches[name] = pickle.load(tar.extractfile(member), encoding="bytes")
+
+    def stack(names):
+        x = np.concatenate([batches[n][b"data"] for n in names])
+        y = np.concatenate([batches[n][b"labels"] for n in names]).astype(np.int64)
+        return torch.from_numpy(x), torch.from_numpy(y)
+
+    train_x, train_y = stack([f"data_batch_{i}" for i in range(1, 6)])
+    test_x, test_y = stack(["test_batch"])
+    return Dataset(train_x, train_y, test_x, test_y, source=str(archive))
+
+
+def cifar10_from_url(url: str, cache: Path, checksum: str = CIFAR_ARCHIVE[1]) -> Dataset:
+    """Download the archive into ``cache`` (once), then read it."""
+    target = cache / CIFAR_ARCHIVE[0]
+    if not target.exists():
+        download(url, target)
+    try:
+        dataset = cifar10_from_archive(target, checksum)
+    except ValueError:  # a corrupt download is never kept
+        target.unlink(missing_ok=True)
+        raise
+    return Dataset(**{**dataset.__dict__, "source": url})
+
+
+def synthetic_cifar10(seed: int, train: int = 50000, test: int = 10000) -> Dataset:
+    """A class-structured, CIFAR-shaped stand-in (3×32×32 uint8, 10 classes) from a seed.
+
+    Each class has a smooth random prototype image (bilinearly upsampled 4×4 noise per
+    channel); a sample is its class prototype, a smooth sample-specific variation of
+    2.4 times the prototypes' contrast, and pixel noise, clipped to 0..255. Classes
+    overlap (the nearest class mean labels about 80% of test samples correctly), so it
+    can be learnt, but not trivially.
+    """
+    gen = torch.Generator().manual_seed(seed)
+
+    def smooth(n: int, scale: float) -> torch.Tensor:
+        coarse = torch.randn(n, 3, 4, 4, generator=gen) * scale
+        return torch.nn.functional.interpolate(coarse, size=(32, 32), mode="bilinear", align_corners=False)
+
+    prototypes = smooth(CLASSES, 25.0)
+
+    def split(n: int) -> tuple[torch.Tensor, torch.Tensor]:
+        labels = torch.randint(CLASSES, (n,), generator=gen)
+        images = 128 + prototypes[labels] + smooth(n, 60.0) + 20 * torch.randn(n, 3, 32, 32, generator=gen)
+        return images.round().clamp(0, 255).to(torch.uint8).reshape(n, -1), labels
+
+    train_x, train_y = split(train)
+    test_x, test_y = split(test)
+    return Dataset(train_x, train_y, test_x, test_y, source=f"synthetic stand-in (seed {seed})", synthetic=True)
+
+
+def first_available(name: str, sources: Sequence[tuple[str, Callable[[], Dataset]]], how_to: str) -> Dataset:
+    """The data set from the first source that works; else a DataError listing them all."""
+    failures = []
+    for label, load in sources:
+        try:
+            return load()
+        except Exception as error:  # noqa: BLE001 - every failure is reported below
+            failures.append(f"  - {label}: {type(error).__name__}: {error}")
+    raise DataError(f"{name} is not available. Sources tried, in order:\n" + "\n".join(failures) + f"\n{how_to}")
+
+
+def fashion_mnist(directory: str | None, debian_dir: str, url: str | None, cache: str) -> Dataset:
+    """Fashion-MNIST from the config's folder, then the Debian package, then a download."""
+    sources = []
+    if directory:
+        sources.append((f"folder {directory} (data.fashion_mnist.directory)", lambda: fashion_mnist_from_directory(Path(directory))))
+    sources.append((f"Debian package folder {debian_dir}", lambda: fashion_mnist_from_directory(Path(debian_dir))))
+    if url:
+        sources.append((f"download from {url}", lambda: fashion_mnist_from_url(url, Path(cache))))
+    how_to = (
+        "Supply it by one of: setting data.fashion_mnist.directory to a folder with the four IDX files "
+        "(raw or .gz); `apt-get install dataset-fashion-mnist` (Debian); or network access for "
+        "data.fashion_mnist.url."
+    )
+    return first_available("Fashion-MNIST", sources, how_to)
+
+
+def cifar10(directory: str | None, url: str | None, cache: str) -> Dataset:
+    """CIFAR-10 from the config's folder (holding the python-version archive), then a download."""
+    sources = []
+    if directory:
+        sources.append((f"folder {directory} (data.cifar10.directory)", lambda: cifar10_from_archive(Path(directory) / CIFAR_ARCHIVE[0])))
+    if url:
+        sources.append((f"download from {url}", lambda: cifar10_from_url(url, Path(cache))))
+    how_to = (
+        f"Supply it by one of: setting data.cifar10.directory to a folder holding {CIFAR_ARCHIVE[0]} "
+        f"(md5 {CIFAR_ARCHIVE[1]}); network access for data.cifar10.url; or, offline, the synthetic "
+        "stand-in (data.cifar10.synthetic: true), which every figure made from it names."
+    )
+    return first_available("CIFAR-10", sources, how_to)

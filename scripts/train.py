@@ -1,0 +1,17 @@
+"""SGD on every (seed, learning rate) of one architecture at once; resumes from its checkpoint."""
+
+from pathlib import Path
+
+from bnrank import experiments, workflow
+
+with workflow.logged(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
+    workflow.use_threads(snakemake.threads)
+    w, p = snakemake.wildcards, snakemake.params
+    checkpoint = Path(p.checkpoint)
+    metrics, ranks = experiments.train_runs(
+        w.variant, snakemake.input.data, list(snakemake.input.weights), [(p.base_seed, s) for s in p.seeds],
+        checkpoint=checkpoint, **p.settings,
+    )
+    metrics.to_csv(snakemake.output.metrics, index=False)
+    ranks.to_csv(snakemake.output.ranks, index=False)
+    checkpoint.unlink(missing_ok=True)  # finished: the outputs now hold everything

@@ -1,0 +1,159 @@
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from bnrank import data, experiments, init, mlp, pretrain, train
+from bnrank.measure import layer_ranks
+
+ARCH = init.Architecture(inputs=3072, width=16, depth=3, norm="bn")
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    d = data.synthetic_cifar10(0, 512, 128)
+    return train.Split(d.train_x, d.train_y), train.Split(d.test_x, d.test_y)
+
+
+def test_init_schemes_have_their_laws():
+    arch = init.Architecture(400, 300, 2)
+    p = init.init_params(arch, "pytorch", (1, 0), "x")
+    a = 1 / math.sqrt(400)
+    assert np.abs(p["W0"]).max() <= a and abs(p["W0"].mean()) < 0.01 * a
+    q = init.init_params(arch, "asymmetric", (1, 0), "x")
+    assert q["W0"].min() >= 0 and q["W0"].mean() == pytest.approx(a, rel=0.02)
+    assert q["W0"].var() == pytest.approx(p["W0"].var(), rel=0.02)  # same variance a²/3
+    x = init.init_params(arch, "xavier_normal", (1, 0), "x")
+    assert x["W0"].std() == pytest.approx(math.sqrt(2 / 700), rel=0.02)
+    again = init.init_params(arch, "pytorch", (1, 0), "x")
+    assert all(np.array_equal(p[k], again[k]) for k in p)  # same seed, same weights
+    other = init.init_params(arch, "pytorch", (1, 1), "x")
+    assert not np.array_equal(p["W0"], other["W0"])
+    with pytest.raises(ValueError, match="allowed: pytorch"):
+        init.init_params(arch, "orthogonal", (1, 0), "x")
+    with pytest.raises(ValueError, match="depth"):
+        init.Architecture(10, 10, 0)
+
+
+def test_batched_bn_matches_torch_batchnorm():
+    arch = init.Architecture(inputs=20, width=12, depth=2, norm="bn")
+    params = mlp.stack([init.init_params(arch, "pytorch", (0, s), "x") for s in range(3)])
+    x = torch.randn(3, 64, 20)
+    logits, hidden = mlp.forward(arch, params, x, train=True, update_stats=True)
+    for m in range(3):
+        layers = []
+        for l in range(arch.depth):
+            linear = torch.nn.Linear(*arch.linear_shapes()[l][::-1])
+            linear.weight.data, linear.bias.data = params[f"W{l}"][m], params[f"b{l}"][m]
+            layers += [linear, torch.nn.BatchNorm1d(arch.width), torch.nn.ReLU()]
+        out = torch.nn.Linear(arch.width, 10)
+        out.weight.data, out.bias.data = params[f"W{arch.depth}"][m], params[f"b{arch.depth}"][m]
+        net = torch.nn.Sequential(*layers, out).train()
+        torch.testing.assert_close(net(x[m]), logits[m], rtol=1e-4, atol=1e-5)
+        bn = layers[1]
+        torch.testing.assert_close(bn.running_mean, params["bn_mean0"][m])
+        torch.testing.assert_close(bn.running_var, params["bn_var0"][m])
+        net.eval()
+        evaluated, _ = mlp.forward(arch, params, x, train=False)
+        torch.testing.assert_close(net(x[m]), evaluated[m], rtol=1e-4, atol=1e-5)
+
+
+def test_batched_training_equals_training_each_model_alone(tiny):
+    tr, te = tiny
+    starts = [init.init_params(ARCH, "pytorch", (0, s), "x") for s in range(2)]
+    seeds, lrs = [(0, 0), (0, 1)], [0.05, 0.01]
+    together, _, _ = train.train_batched(ARCH, mlp.stack(starts), lrs, seeds, tr, te, 2, 32, 1 / 255)
+    for m in range(2):
+        alone, _, _ = train.train_batched(ARCH, mlp.stack([starts[m]]), [lrs[m]], [seeds[m]], tr, te, 2, 32, 1 / 255)
+        a, b = pd.DataFrame(together).query("model == @m"), pd.DataFrame(alone)
+        np.testing.assert_allclose(a["train_loss"].to_numpy(float), b["train_loss"].to_numpy(float), rtol=1e-4)
+        np.testing.assert_allclose(a["test_acc"].to_numpy(float), b["test_acc"].to_numpy(float), atol=1e-6)
+
+
+def test_a_diverging_model_is_marked_and_the_others_go_on(tiny):
+    tr, te = tiny
+    vanilla = init.Architecture(inputs=3072, width=16, depth=3, norm="none")
+    params = mlp.stack([init.init_params(vanilla, "pytorch", (0, 0), "x")] * 2)
+    metrics, _, _ = train.train_batched(vanilla, params, [1e6, 0.01], [(0, 0), (0, 0)], tr, te, 3, 32, 1.0)
+    frame = pd.DataFrame(metrics)
+    blown = frame[frame["model"] == 0]
+    assert blown["diverged_epoch"].dropna().unique().tolist() == [1]
+    assert blown.query("epoch >= 1")["train_loss"].isna().all()
+    fine = frame[(frame["model"] == 1) & (frame["epoch"] >= 1)]
+    assert fine["diverged_epoch"].isna().all() and np.isfinite(fine["train_loss"]).all()
+    assert fine["train_loss"].iloc[-1] < fine["train_loss"].iloc[0]
+
+
+RESUMABLE = """
+import sys, time, torch, pandas as pd
+from bnrank import data, init, mlp, train
+d = data.synthetic_cifar10(0, 2048, 256)
+arch = init.Architecture(inputs=3072, width=32, depth=4, norm="bn")
+params = mlp.stack([init.init_params(arch, "pytorch", (0, s), "x") for s in range(2)])
+slow = lambda epoch, p: (time.sleep(float(sys.argv[3])), [])[1]
+metrics, _, _ = train.train_batched(arch, params, [0.05, 0.01], [(0, 0), (0, 1)], train.Split(d.train_x, d.train_y),
+    train.Split(d.test_x, d.test_y), 5, 64, 1 / 255, checkpoint=__import__("pathlib").Path(sys.argv[1]),
+    on_epoch=slow, run_id="test")
+pd.DataFrame(metrics).to_csv(sys.argv[2], index=False)
+"""
+
+
+def test_a_killed_run_resumes_and_ends_where_an_uninterrupted_one_does(tmp_path):
+    script = tmp_path / "run.py"
+    script.write_text(RESUMABLE)
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    whole = tmp_path / "whole.csv"
+    subprocess.run([sys.executable, script, tmp_path / "a.pt", whole, "0"], check=True, env=env)
+    checkpoint, resumed = tmp_path / "b.pt", tmp_path / "resumed.csv"
+    run = subprocess.Popen([sys.executable, script, checkpoint, resumed, "1.5"], env=env)
+    while not checkpoint.exists():  # wait for the first epoch's checkpoint, then kill
+        assert run.poll() is None, "the run ended before it could be killed"
+        time.sleep(0.05)
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    assert not resumed.exists()
+    epoch_at_kill = torch.load(checkpoint, weights_only=False)["state"]["epoch"]
+    assert 1 <= epoch_at_kill < 5
+    subprocess.run([sys.executable, script, checkpoint, resumed, "0"], check=True, env=env)
+    pd.testing.assert_frame_equal(pd.read_csv(whole), pd.read_csv(resumed))
+
+
+def test_pretraining_raises_the_rank_bound():
+    gen = torch.Generator().manual_seed(0)
+    images = train.Split(torch.randint(0, 256, (512, 100), generator=gen, dtype=torch.uint8), torch.zeros(512, dtype=torch.long))
+    vanilla = init.Architecture(inputs=100, width=32, depth=8, norm="none")
+    params = mlp.stack([init.init_params(vanilla, "xavier_normal", (0, 0), "x")])
+    log = pretrain.pretrain_rank(vanilla, params, images, pretrain.schedule(8, 4, True), 20, 1, 0.03, 32, 1 / 255, 0, True)
+    assert [row["layer"] for row in log] == [4, 8]
+    assert all(row["r_after"] > row["r_before"] for row in log)
+    assert log[0]["r_after"] > 2 * log[0]["r_before"]
+    assert pretrain.schedule(30, 4, True) == [4, 8, 12, 16, 20, 24, 28, 30]
+    assert pretrain.schedule(30, 0, True) == [30]
+
+
+def test_measured_rank_depends_on_the_dtype():
+    """FIGURES.md §1: a deep vanilla ReLU net's float32 rank collapses to one, float64 does not."""
+    vanilla = init.Architecture(inputs=100, width=64, depth=24, norm="none")
+    params = mlp.stack([init.init_params(vanilla, "pytorch", (0, 0), "x")])
+    probe = torch.rand(64, 100)
+    f32 = layer_ranks(vanilla, params, probe, [24], "float32")[0]
+    f64 = layer_ranks(vanilla, params, probe, [24], "float64")[0]
+    assert f32["matrix_rank"] == 1 and f64["matrix_rank"] > 5
+    assert f32["dtype"] == "float32" and f64["dtype"] == "float64"
+
+
+def test_learning_rate_selection():
+    rows = []
+    for lr, losses in ((0.1, [0.5, float("nan")]), (0.01, [0.6, 0.7]), (0.001, [0.9, 0.8])):
+        rows += [{"variant": "bn", "depth": 4, "lr": lr, "seed": s, "epoch": 3, "train_loss": l, "train_acc": 1 - l} for s, l in enumerate(losses)]
+    chosen = experiments.select_learning_rates([pd.DataFrame(rows)], "best_final_train_loss")
+    assert chosen[["variant", "depth", "lr"]].values.tolist() == [["bn", 4, 0.01]]  # a diverged seed counts as worst
+    chosen = experiments.select_learning_rates([pd.DataFrame(rows)], "best_final_train_acc")
+    assert chosen["lr"].tolist() == [0.01]
