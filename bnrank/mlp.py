@@ -40,20 +40,28 @@ def trainable(arch: Architecture, params: dict[str, Tensor]) -> list[str]:
 
 
 def _batch_norm(z: Tensor, params: dict[str, Tensor], arch: Architecture, l: int, train: bool, update: bool) -> Tensor:
+    """BN of z (M, features, B) over the minibatch axis, per model and feature.
+
+    The models' features are the channels of one fused ``torch.nn.functional.batch_norm``
+    call; without centring (``bn_center: false``) the statistics are E[z²] instead.
+    """
+    models, width, batch = z.shape
+    scale = params[f"bn_scale{l}"].reshape(-1) if arch.bn_affine else None
+    shift = params[f"bn_shift{l}"].reshape(-1) if arch.bn_affine else None
+    if arch.bn_center:
+        running = (params[f"bn_mean{l}"].view(-1), params[f"bn_var{l}"].view(-1)) if update or not train else (None, None)
+        out = torch.nn.functional.batch_norm(z.reshape(1, models * width, batch), *running, scale, shift, train, BN_MOMENTUM, BN_EPS)
+        return out.view(models, width, batch)
     if train:
-        mean = z.mean(1, keepdim=True) if arch.bn_center else torch.zeros_like(z[:, :1])
-        var = (z - mean).square().mean(1, keepdim=True)
+        second = z.square().mean(2)
         if update:
             with torch.no_grad():
-                n = z.shape[1]
-                params[f"bn_mean{l}"].lerp_(mean[:, 0], BN_MOMENTUM)
-                params[f"bn_var{l}"].lerp_(var[:, 0] * n / max(n - 1, 1), BN_MOMENTUM)
+                params[f"bn_var{l}"].lerp_(second * batch / max(batch - 1, 1), BN_MOMENTUM)
     else:
-        mean = params[f"bn_mean{l}"][:, None] if arch.bn_center else 0.0
-        var = params[f"bn_var{l}"][:, None]
-    z = (z - mean) * torch.rsqrt(var + BN_EPS)
+        second = params[f"bn_var{l}"]
+    z = z * torch.rsqrt(second + BN_EPS)[..., None]
     if arch.bn_affine:
-        z = z * params[f"bn_scale{l}"][:, None] + params[f"bn_shift{l}"][:, None]
+        z = z * params[f"bn_scale{l}"][..., None] + params[f"bn_shift{l}"][..., None]
     return z
 
 
@@ -71,21 +79,22 @@ def forward(
     ``train`` uses minibatch BN statistics (``update_stats`` also updates the running
     ones); otherwise the running statistics. ``upto`` stops after that many hidden
     layers (logits are then None); ``pre_activation`` returns representations before
-    the activation.
+    the activation. Internally activations are kept as (M, features, B), so that BN
+    is one fused call over contiguous memory; the returned ones are transposed views.
     """
     act = ACTIVATIONS[arch.activation]
     hidden = []
-    h = x
+    h = x.transpose(1, 2)
     for l in range(arch.depth if upto is None else upto):
-        z = torch.baddbmm(params[f"b{l}"][:, None], h, params[f"W{l}"].transpose(1, 2))
+        z = torch.baddbmm(params[f"b{l}"][..., None], params[f"W{l}"], h)
         if arch.norm == "bn":
             z = _batch_norm(z, params, arch, l, train, update_stats)
         h = act(z)
-        hidden.append(z if pre_activation else h)
+        hidden.append((z if pre_activation else h).transpose(1, 2))
     if upto is not None:
         return None, hidden
     out = arch.depth
-    return torch.baddbmm(params[f"b{out}"][:, None], h, params[f"W{out}"].transpose(1, 2)), hidden
+    return torch.baddbmm(params[f"b{out}"][..., None], params[f"W{out}"], h).transpose(1, 2), hidden
 
 
 def inverse_rank_bound(h: Tensor) -> Tensor:

@@ -85,11 +85,13 @@ def fig8(table: pd.DataFrame, reference: float) -> plt.Figure:
     t, order = _gamma_hue(table)
     fig, axes = plt.subplots(1, len(order), figsize=(4.6 * len(order), 4), sharey=True, squeeze=False)
     for ax, g in zip(axes[0], order):
+        last = ax is axes[0][-1]
         sns.lineplot(data=t[t["γ"] == g], x="L", y="alpha", hue="d", palette="viridis",
-                     errorbar=CI, legend="full", ax=ax)
+                     errorbar=CI, legend="full" if last else False, ax=ax)
         ax.axhline(reference, ls="--", color="grey", label=f"α = {reference:g}")
         ax.set(xscale="log", title=g, xlabel="number of layers L", ylabel="estimated regularity constant α")
-        ax.legend(title="d", fontsize="small")
+        if last:
+            ax.legend(title="d", fontsize="small", loc="center left", bbox_to_anchor=(1.02, 0.5))
     return fig
 
 

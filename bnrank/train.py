@@ -66,17 +66,18 @@ def sgd_step(
 ) -> tuple[Tensor, Tensor]:
     """One SGD step of every model on its own minibatch x (M, B, in), labels y (M, B).
 
-    Models whose loss is not finite in this step, or that are not ``alive``, are left
-    unchanged. Returns each model's loss (NaN/inf where it blew up) and accuracy.
+    Models that are not ``alive``, or whose loss is not finite in this step, take no
+    step (their parameters may turn NaN: they have diverged). Returns each model's loss
+    and accuracy.
     """
     logits, _ = forward(arch, params, x, train=True, update_stats=True)
     losses = torch.nn.functional.cross_entropy(logits.transpose(1, 2), y, reduction="none").mean(1)
     update = alive & torch.isfinite(losses)
     grads = torch.autograd.grad(torch.where(update, losses, 0.0).sum(), [params[k] for k in names])
+    step = torch.where(update, -lr, 0.0)
     with torch.no_grad():
         for k, g in zip(names, grads):
-            shape = (len(lr),) + (1,) * (g.dim() - 1)
-            params[k].sub_(torch.where(update.view(shape), lr.view(shape) * g, 0.0))
+            params[k].addcmul_(g, step.view((len(lr),) + (1,) * (g.dim() - 1)))
     return losses.detach(), (logits.argmax(-1) == y).float().mean(1)
 
 

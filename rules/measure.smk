@@ -27,7 +27,7 @@ rule measure_init:
             "taus": config["rank_notions"]["taus"],
             "eig_threshold": config["rank_notions"]["eig_threshold"],
         },
-    threads: config["threads"]
+    threads: config["training"]["threads"]
     log:
         f"{RESULTS}/logs/measure_init_{{exp}}_{{variant}}.log",
     script:

@@ -18,7 +18,7 @@ rule pretrain:
         settings=pretrain_settings,
         input_scale=config["training"]["input_scale"],
         base_seed=config["seed"],
-    threads: config["threads"]
+    threads: config["training"]["threads"]
     log:
         f"{RESULTS}/logs/pretrain/{{exp}}_{{variant}}_d{{depth}}_s{{seed}}.log",
     benchmark:

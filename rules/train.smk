@@ -34,7 +34,7 @@ rule train:
         seeds=lambda w: list(range(config[w.exp]["seeds"])),
         base_seed=config["seed"],
         checkpoint=lambda w: f"{RESULTS}/train/{w.exp}/{w.variant}/d{w.depth}/checkpoint.pt",
-    threads: config["threads"]
+    threads: config["training"]["threads"]
     resources:
         gpu=1,
     log:
