@@ -14,9 +14,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import torch
 
 from bnrank import data
 from bnrank.init import architecture, load_params
+from bnrank.measure import layer_ranks, probe_indices
+from bnrank.mlp import stack, unstack
+from bnrank.pretrain import pretrain_rank, schedule
+from bnrank.train import Split, fingerprint, train_batched
 
 SCALES = {"unit": 1 / 255, "raw": 1.0}
 
@@ -32,15 +37,14 @@ def prepare_dataset(kind: str, cache: str, **sources) -> data.Dataset:
     raise ValueError(f"unknown data set {kind!r}")
 
 
-def _device(name: str):
-    import torch
+def _device(name: str) -> torch.device:
+    if name != "auto":
+        return torch.device(name)
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
-    return torch.device("cuda" if name == "auto" and torch.cuda.is_available() else ("cpu" if name == "auto" else name))
 
-
-def _splits(dataset: data.Dataset, train_samples: int | None, device):
-    from bnrank.train import Split
-
+def _splits(dataset: data.Dataset, train_samples: int | None, device) -> tuple[Split, Split]:
+    """The training split (its first ``train_samples``, if given) and the test split, on ``device``."""
     n = len(dataset.train_y) if train_samples is None else train_samples
     return (
         Split(dataset.train_x[:n].to(device), dataset.train_y[:n].to(device)),
@@ -48,9 +52,8 @@ def _splits(dataset: data.Dataset, train_samples: int | None, device):
     )
 
 
-def _probe(train, size: int, base_seed: int, scale: float):
-    from bnrank.measure import probe_indices
-
+def _probe(train: Split, size: int, base_seed: int, scale: float) -> torch.Tensor:
+    """The fixed probe batch: the same training samples for every model, epoch and stage."""
     index = probe_indices(len(train.y), size, base_seed)
     return train.x[index].float() * scale
 
@@ -62,6 +65,7 @@ def initial_ranks(
     dataset: str,
     norm: str,
     arch: dict,
+    train_samples: int | None,
     probe: int,
     base_seed: int,
     input_scale: str,
@@ -70,10 +74,7 @@ def initial_ranks(
     eig_threshold: float,
 ) -> pd.DataFrame:
     """Every rank notion of every hidden layer at initialisation; ``weights`` maps (depth, seed) to files."""
-    from bnrank.measure import layer_ranks
-    from bnrank.mlp import stack
-
-    train, _ = _splits(data.Dataset.load(dataset_path), None, "cpu")
+    train, _ = _splits(data.Dataset.load(dataset_path), train_samples, "cpu")
     x = _probe(train, probe, base_seed, SCALES[input_scale])
     frames = []
     for depth in sorted({d for d, _ in weights}):
@@ -91,15 +92,13 @@ def pretrained_weights(
     depth: int,
     arch: dict,
     settings: dict,
+    train_samples: int | None,
     input_scale: str,
     seed: tuple[int, int],
 ) -> tuple[dict[str, np.ndarray], pd.DataFrame]:
     """Algorithm 1 on one network; returns its weights and r(H_ℓ) before/after per layer."""
-    from bnrank.mlp import stack, unstack
-    from bnrank.pretrain import pretrain_rank, schedule
-
     network = architecture(dataset, depth, "none", **arch)
-    train, _ = _splits(data.Dataset.load(dataset_path), None, "cpu")
+    train, _ = _splits(data.Dataset.load(dataset_path), train_samples, "cpu")
     params = stack([load_params(weights_path)])
     settings = dict(settings)
     layers = schedule(depth, settings.pop("every"), settings.pop("last"))
@@ -134,12 +133,6 @@ def train_runs(
     ``weights[i]`` is the starting point of seed ``seeds[i]``. Returns per-epoch metrics
     and per-epoch rank notions of every hidden layer on the probe batch.
     """
-    import torch
-
-    from bnrank.measure import layer_ranks
-    from bnrank.mlp import stack
-    from bnrank.train import fingerprint, train_batched
-
     dev = _device(device)
     network = architecture(dataset, depth, norm, **arch)
     train, test = _splits(data.Dataset.load(dataset_path), train_samples, dev)
@@ -162,18 +155,3 @@ def train_runs(
     model_index = pd.DataFrame({"model": range(len(models)), "seed": [s[1] for s, *_ in models], "lr": [lr for *_, lr in models]})
     ranks = pd.DataFrame(ranks).merge(model_index, on="model")
     return pd.DataFrame(metrics).assign(variant=variant, depth=depth), ranks.assign(variant=variant, depth=depth)
-
-
-def select_learning_rates(metrics: Sequence[pd.DataFrame], rule: str) -> pd.DataFrame:
-    """The learning rate of each (variant, depth) by ``rule``, over the mean across seeds.
-
-    ``best_final_train_loss``: lowest mean final training loss; ``best_final_train_acc``:
-    highest mean final training accuracy. A model that diverged counts as the worst.
-    """
-    frame = pd.concat(metrics, ignore_index=True)
-    final = frame[frame["epoch"] == frame["epoch"].max()]
-    column, worst = ("train_loss", np.inf) if rule == "best_final_train_loss" else ("train_acc", -np.inf)
-    scores = final.assign(score=final[column].fillna(worst)).groupby(["variant", "depth", "lr"])["score"].mean()
-    best = scores.groupby(["variant", "depth"]).idxmin() if worst > 0 else scores.groupby(["variant", "depth"]).idxmax()
-    chosen = pd.DataFrame(best.tolist(), columns=["variant", "depth", "lr"])
-    return chosen.assign(rule=rule, score=scores.loc[best.tolist()].to_numpy())

@@ -79,6 +79,21 @@ def fig9(moments: Sequence[pd.DataFrame]) -> pd.DataFrame:
     return table[["d", "gamma", "frob2", "bound", "alpha", "d_pow_1_5", "frob2_sd", "samples", "diag_sq", "tr_m3"]]
 
 
+def select_learning_rates(metrics: Sequence[pd.DataFrame], rule: str) -> pd.DataFrame:
+    """The learning rate of each (variant, depth) by ``rule``, over the mean across seeds.
+
+    ``best_final_train_loss``: lowest mean final training loss; ``best_final_train_acc``:
+    highest mean final training accuracy. A model that diverged counts as the worst.
+    """
+    frame = pd.concat(metrics, ignore_index=True)
+    final = frame[frame["epoch"] == frame["epoch"].max()]
+    column, worst = ("train_loss", np.inf) if rule == "best_final_train_loss" else ("train_acc", -np.inf)
+    scores = final.assign(score=final[column].fillna(worst)).groupby(["variant", "depth", "lr"])["score"].mean()
+    best = scores.groupby(["variant", "depth"]).idxmin() if worst > 0 else scores.groupby(["variant", "depth"]).idxmax()
+    chosen = pd.DataFrame(best.tolist(), columns=["variant", "depth", "lr"])
+    return chosen.assign(rule=rule, score=scores.loc[best.tolist()].to_numpy())
+
+
 def _selected(metrics: Sequence[pd.DataFrame], selected: pd.DataFrame, variants: dict) -> pd.DataFrame:
     """Training metrics of the selected learning rate of each (variant, depth), with each
     variant's normalisation, init scheme and pretraining iterations."""

@@ -20,6 +20,7 @@ rule measure_init:
             "dataset": dataset_name(w.exp),
             "norm": config["variants"][w.variant]["norm"],
             "arch": arch_settings(),
+            "train_samples": config[w.exp]["train_samples"],
             "probe": config["training"]["probe"],
             "base_seed": config["seed"],
             "input_scale": config["training"]["input_scale"],

@@ -16,6 +16,7 @@ rule pretrain:
         dataset=lambda w: dataset_name(w.exp),
         arch=arch_settings(),
         settings=pretrain_settings,
+        train_samples=lambda w: config[w.exp]["train_samples"],
         input_scale=config["training"]["input_scale"],
         base_seed=config["seed"],
     threads: config["training"]["threads"]

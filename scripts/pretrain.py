@@ -7,7 +7,7 @@ with workflow.logged(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
     w, p = snakemake.wildcards, snakemake.params
     weights, log = experiments.pretrained_weights(
         snakemake.input.data, snakemake.input.weights, p.dataset, int(w.depth), p.arch, p.settings,
-        p.input_scale, (p.base_seed, int(w.seed)),
+        p.train_samples, p.input_scale, (p.base_seed, int(w.seed)),
     )
     print(log.to_string())
     init.save_params(snakemake.output.weights, weights)

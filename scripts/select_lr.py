@@ -1,7 +1,7 @@
 """The learning rate of each (variant, depth) of an experiment, by the config's rule."""
 
-from bnrank import experiments, workflow
+from bnrank import tables, workflow
 
 with workflow.logged(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
     frames = workflow.read_inputs(snakemake.input)["metrics"]
-    experiments.select_learning_rates(frames, snakemake.params.rule).to_csv(snakemake.output[0], index=False)
+    tables.select_learning_rates(frames, snakemake.params.rule).to_csv(snakemake.output[0], index=False)

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import torch
 
-from bnrank import data, experiments, init, mlp, pretrain, train
+from bnrank import data, init, mlp, pretrain, tables, train
 from bnrank.measure import layer_ranks
 
 ARCH = init.Architecture(inputs=3072, width=16, depth=3, norm="bn")
@@ -153,7 +153,7 @@ def test_learning_rate_selection():
     rows = []
     for lr, losses in ((0.1, [0.5, float("nan")]), (0.01, [0.6, 0.7]), (0.001, [0.9, 0.8])):
         rows += [{"variant": "bn", "depth": 4, "lr": lr, "seed": s, "epoch": 3, "train_loss": l, "train_acc": 1 - l} for s, l in enumerate(losses)]
-    chosen = experiments.select_learning_rates([pd.DataFrame(rows)], "best_final_train_loss")
+    chosen = tables.select_learning_rates([pd.DataFrame(rows)], "best_final_train_loss")
     assert chosen[["variant", "depth", "lr"]].values.tolist() == [["bn", 4, 0.01]]  # a diverged seed counts as worst
-    chosen = experiments.select_learning_rates([pd.DataFrame(rows)], "best_final_train_acc")
+    chosen = tables.select_learning_rates([pd.DataFrame(rows)], "best_final_train_acc")
     assert chosen["lr"].tolist() == [0.01]
