@@ -1,8 +1,9 @@
-# make figures   every figure of the quick preset (installs what it needs first; Fashion-MNIST
-#                comes from Debian's dataset-fashion-mnist, installed with apt-get as root)
-# make paper     every figure at the paper's scale
-# make test      the test suite (what CI runs)
-# make bench     the chain engine's benchmark against the public code's approach
+# make figures        every figure of the quick preset (installs what it needs first; Fashion-MNIST
+#                     comes from Debian's dataset-fashion-mnist, installed with apt-get as root)
+# make paper          every figure at the paper's scale
+# make test           lint, then the test suite (what CI runs); its report goes to results/tests.xml
+# make bench          the benchmarks; their results go to results/bench/*.json
+# make results-page   docs/results.md, regenerated from the files the runs above wrote
 
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -10,11 +11,11 @@ SNAKEMAKE := $(VENV)/bin/snakemake
 
 FASHION := /usr/share/datasets/fashion-mnist
 
-.PHONY: install data figures paper test bench clean
+.PHONY: install data figures paper lint test bench results-page clean
 
 install: $(VENV)/.installed
 
-# Fashion-MNIST offline: Debian's package (other sources: README, "Data")
+# Fashion-MNIST offline: Debian's package (other sources: docs/figures.md, "Data")
 data: $(FASHION)
 
 $(FASHION):
@@ -33,12 +34,19 @@ figures: install data
 paper: install data
 	$(SNAKEMAKE) all
 
-test: install data
-	$(PY) -m pytest -q
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: lint data
+	$(PY) -m pytest -q --junitxml=results/tests.xml
 
 bench: install
-	$(PY) benchmarks/chains.py
-	$(PY) benchmarks/train.py
+	$(PY) benchmarks/chains.py --output results/bench/chains.json
+	$(PY) benchmarks/train.py --output results/bench/train.json
+
+results-page: install
+	$(PY) -m bnrank.results_page
 
 clean:
 	rm -rf results/quick results/paper .snakemake

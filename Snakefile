@@ -2,7 +2,8 @@
 # Randomly Initialised Deep Networks" (Daneshmand et al., NeurIPS 2020).
 #   snakemake fig2                                   # one figure, paper preset
 #   snakemake all --configfile presets/quick.yaml    # every figure, quick preset
-# See README.md for targets, presets, outputs and claims.
+# The figures are those of the registry, bnrank/figures.py; README.md says how to use
+# and extend the workflow.
 
 from snakemake.utils import min_version
 
@@ -25,5 +26,19 @@ include: "rules/figures.smk"
 rule all:
     default_target: True
     input:
-        [figure_outputs(f) for f in FIGURES],
-        f"{RESULTS}/claims.md",
+        [paths.figure_outputs(f) for f in FIGURES],
+        paths.claims_report(),
+
+
+# The run log, results/<preset>/runs.tsv: what each invocation ran, how long it took,
+# and on which machine; docs/results.md is made from it (make results-page).
+_run = {}
+
+
+onstart:
+    _run.update(run_started(workflow))
+
+
+onsuccess:
+    if _run.get("jobs_run"):
+        run_finished(paths.runs(), _run)

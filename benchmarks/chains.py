@@ -1,11 +1,11 @@
 """Speed of the chain engine against the public code's approach, side by side.
 
-    python benchmarks/chains.py            # paper sizes (about 5 minutes on 2 cores)
-    python benchmarks/chains.py --quick    # small sizes, a smoke test of this script
+    python benchmarks/chains.py [--output results/bench/chains.json]   # paper sizes (minutes)
+    python benchmarks/chains.py --quick                                 # a smoke test of this script
 
 Fig 2: the paper-preset simulation (10 runs × 50,000 layers × {linear, ReLU} × {BN,
 vanilla}, float64) done by a straightforward per-step NumPy loop, one run at a time
-(the public notebook's approach), against ``bnrank.simulate.depth_ranks``, and against
+(the public notebook's approach), against ``bnrank.chains.simulate.depth_sweep``, and against
 ``snakemake fig2`` end to end (simulation, table, claims and figure, from an empty
 folder). Fig 3a: S layers at d = 256 for γ ∈ {0.01, 1, ∞} in the public code's
 covariance form (four d×d products per layer and γ) against ``run_chains`` (one
@@ -27,9 +27,11 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from bnrank import simulate
-from bnrank.chain import Chain, run_chains
-from bnrank.random import run_keys
+from bnrank.chains import simulate
+from bnrank.chains.chain import Chain, run_chains
+from bnrank.chains.random import run_keys
+from bnrank.settings import DepthSweep, RankNotions
+from bnrank.workflow import save_benchmark
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -68,7 +70,8 @@ def reference_fig3(steps: int, d: int, gammas, seed: int = 0) -> None:
 
 
 def engine_fig2(layers: int) -> None:
-    simulate.depth_ranks(32, 32, 10, layers, 1000, ["linear", "relu"], "uniform", True, 0, [0.5], 1e-9)
+    sweep = DepthSweep(32, 32, 10, layers, 1000, ("linear", "relu"), "uniform", True)
+    simulate.depth_sweep(sweep, RankNotions((0.5,), 1e-9), 0, "float64")
 
 
 def engine_fig3(steps: int, d: int, gammas) -> None:
@@ -81,10 +84,22 @@ def engine_fig3(steps: int, d: int, gammas) -> None:
 def snakemake_fig2(layers: int) -> None:
     """``snakemake fig2`` (paper preset unless layers are reduced) from an empty folder."""
     with tempfile.TemporaryDirectory() as work:
-        command = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", work, "fig2", "--cores", "2", "--quiet"]
+        command = [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "-s",
+            str(REPO / "Snakefile"),
+            "-d",
+            work,
+            "fig2",
+            "--cores",
+            "2",
+            "--quiet",
+        ]
         if layers != 50000:
             config = Path(work) / "sizes.yaml"
-            config.write_text(yaml.safe_dump({"fig2": {"simulation": {"layers": layers}}}))
+            config.write_text(yaml.safe_dump({"chains": {"depth_sweep": {"layers": layers}}}))
             command += ["--configfile", str(config)]
         subprocess.run(command, check=True, capture_output=True)
 
@@ -99,7 +114,7 @@ def side_by_side(repeats: int, *jobs) -> list[float]:
     """Median wall time of each job, the jobs interleaved in every repeat."""
     times = [[] for _ in jobs]
     for _ in range(repeats):
-        for t, (fn, *args) in zip(times, jobs):
+        for t, (fn, *args) in zip(times, jobs, strict=True):
             t.append(timed(fn, *args))
     return [statistics.median(t) for t in times]
 
@@ -108,6 +123,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes (a smoke test)")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--output", help="also write the results as JSON here (for docs/results.md)")
     args = parser.parse_args()
     layers, steps = (2000, 10) if args.quick else (50000, 200)
     gammas = [0.01, 1.0, math.inf]
@@ -123,7 +139,33 @@ def main() -> None:
     print(f"  snakemake fig2, end to end      {e2e2:8.2f} s   {ref2 / e2e2:5.1f}× faster")
     print(f"Fig 3a, d = 256, {steps} layers × 3 γ, median of {args.repeats}:")
     print(f"  reference covariance form       {ref3 / (3 * steps) * 1e3:8.2f} ms per layer and γ")
-    print(f"  bnrank engine, γ batched        {eng3 / (3 * steps) * 1e3:8.2f} ms per layer and γ   {ref3 / eng3:5.1f}× faster")
+    print(
+        f"  bnrank engine, γ batched        {eng3 / (3 * steps) * 1e3:8.2f} ms per layer and γ"
+        f"   {ref3 / eng3:5.1f}× faster"
+    )
+    if args.output:
+        per_layer = 3 * steps / 1e3
+        fig2 = f"Fig 2 simulation, 10 runs × {layers} layers × 4 chains"
+        rows = [
+            {"what": fig2, "reference": f"{ref2:.2f} s", "bnrank": f"{eng2:.2f} s", "speed-up": f"{ref2 / eng2:.1f}×"},
+            {
+                "what": f"`snakemake fig2` end to end, {layers} layers",
+                "reference": f"{ref2:.2f} s",
+                "bnrank": f"{e2e2:.2f} s",
+                "speed-up": f"{ref2 / e2e2:.1f}×",
+            },
+            {
+                "what": f"Fig 3a, d = 256, {steps} layers × 3 γ, per layer and γ",
+                "reference": f"{ref3 / per_layer:.2f} ms",
+                "bnrank": f"{eng3 / per_layer:.2f} ms",
+                "speed-up": f"{ref3 / eng3:.1f}×",
+            },
+        ]
+        description = (
+            "The chain engine against the public code's approach (a per-step NumPy loop one run at a time for "
+            f"Fig 2; the covariance form for Fig 3a), side by side, medians of {args.repeats} interleaved repeats."
+        )
+        save_benchmark(args.output, "python benchmarks/chains.py", description, rows)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Speed of the batched trainer against training the same models one after another.
 
-    python benchmarks/train.py            # 15 BN MLPs (depth 32, width 128, batch 128), 40 steps
-    python benchmarks/train.py --quick    # a smoke test of this script
+    python benchmarks/train.py [--output results/bench/train.json]   # 15 BN MLPs, depth 32, 40 steps
+    python benchmarks/train.py --quick                                # a smoke test of this script
 
 Both sides train the same 5 seeds × 3 learning rates on the same minibatches of
 Fashion-MNIST-shaped data for the same number of SGD steps: the batched trainer
@@ -19,8 +19,9 @@ import time
 
 import torch
 
-from bnrank import init, mlp
-from bnrank.train import sgd_step
+from bnrank.nets import init, mlp
+from bnrank.nets.train import sgd_step
+from bnrank.workflow import save_benchmark
 
 
 def matmul_peak(device, n: int = 2048, repeats: int = 10) -> float:
@@ -55,6 +56,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--steps", type=int, default=40)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--output", help="also write the results as JSON here (for docs/results.md)")
     args = parser.parse_args()
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     depth, steps, seeds = (4, 5, 2) if args.quick else (32, args.steps, 5)
@@ -101,10 +103,33 @@ def main() -> None:
     weights = sum(i * o for o, i in arch.linear_shapes())
     flop = 6 * weights * 128 * models * steps
     peak = matmul_peak(device)
-    print(f"{models} BN MLPs (depth {depth}, width 128, batch 128), {steps} SGD steps each, on {device}, median of {args.repeats}:")
+    print(
+        f"{models} BN MLPs (depth {depth}, width 128, batch 128), {steps} SGD steps each, on {device}, "
+        f"median of {args.repeats}:"
+    )
     print(f"  loop over PyTorch modules   {t_loop:7.2f} s   MFU {flop / t_loop / peak:6.1%}")
-    print(f"  batched trainer             {t_batched:7.2f} s   MFU {flop / t_batched / peak:6.1%}   {t_loop / t_batched:4.1f}× faster")
+    print(
+        f"  batched trainer             {t_batched:7.2f} s   MFU {flop / t_batched / peak:6.1%}"
+        f"   {t_loop / t_batched:4.1f}× faster"
+    )
     print(f"  float32 matmul peak         {peak / 1e9:7.1f} GFLOP/s (2048×2048 product, measured here)")
+    if args.output:
+        what = f"{models} BN MLPs (depth {depth}, width 128, batch 128), {steps} SGD steps each, on {device}"
+        rows = [
+            {
+                "what": what,
+                "loop over PyTorch modules": f"{t_loop:.2f} s (MFU {flop / t_loop / peak:.1%})",
+                "batched trainer": f"{t_batched:.2f} s (MFU {flop / t_batched / peak:.1%})",
+                "speed-up": f"{t_loop / t_batched:.1f}×",
+                "float32 matmul peak": f"{peak / 1e9:.1f} GFLOP/s",
+            }
+        ]
+        description = (
+            "The batched trainer against the same models as ordinary PyTorch modules trained one after another, "
+            f"side by side, medians of {args.repeats} interleaved repeats; model-FLOP utilisation (6 FLOP per weight "
+            "and sample) against a 2048×2048 float32 product measured in the same run."
+        )
+        save_benchmark(args.output, "python benchmarks/train.py", description, rows)
 
 
 if __name__ == "__main__":

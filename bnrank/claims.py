@@ -19,7 +19,14 @@ STATUSES = ("holds", "fails", "not evaluated")
 
 def _row(claim: str, statement: str, value: float, threshold: str, holds: bool | None) -> dict:
     status = "not evaluated" if holds is None or not np.isfinite(value) else ("holds" if holds else "fails")
-    return {"claim": claim, "statement": statement, "value": value, "threshold": threshold, "status": status, "note": ""}
+    return {
+        "claim": claim,
+        "statement": statement,
+        "value": value,
+        "threshold": threshold,
+        "status": status,
+        "note": "",
+    }
 
 
 def _gamma_label(gamma: float) -> str:
@@ -64,7 +71,7 @@ def fig2(table: pd.DataFrame, vanilla_max_rank: float, bn_min_rank_over_sqrt_d: 
 
 def fig3(
     table: pd.DataFrame,
-    slope: Sequence[float],
+    slope: tuple[float, float],
     min_rank_over_sqrt_d: float,
     rise_layer: int,
     rise_factor: float,
@@ -102,7 +109,8 @@ def fig3(
         rows.append(
             _row(
                 "small_eigenvalues_rise",
-                f"3b: the {int(smallest)}th eigenvalue grows by orders of magnitude within {layer} layers (value: ratio)",
+                f"3b: the {int(smallest)}th eigenvalue grows by orders of magnitude within {layer} layers "
+                "(value: ratio)",
                 rise,
                 f">= {rise_factor:g}",
                 rise >= rise_factor,
@@ -132,7 +140,8 @@ def fig8(table: pd.DataFrame, max_alpha: float, min_width: int) -> list[dict]:
         rows.append(
             _row(
                 f"alpha_below_bound[gamma={g}]",
-                f"γ={g}: the estimated regularity constant is below {max_alpha:g} for d > {min_width} (value: its maximum)",
+                f"γ={g}: the estimated regularity constant is below {max_alpha:g} for d > {min_width} "
+                "(value: its maximum)",
                 wide.max() if len(wide) else math.nan,
                 f"< {max_alpha:g}",
                 wide.max() < max_alpha if len(wide) else None,
@@ -151,7 +160,7 @@ def fig8(table: pd.DataFrame, max_alpha: float, min_width: int) -> list[dict]:
     return rows
 
 
-def fig9(table: pd.DataFrame, slope: Sequence[float]) -> list[dict]:
+def fig9(table: pd.DataFrame, slope: tuple[float, float]) -> list[dict]:
     """E_ν‖M‖_F² grows like d^1.5 and stays under the Lemma-13 bound."""
     rows = []
     for gamma, t in table.sort_values("d").groupby("gamma"):
@@ -194,13 +203,40 @@ def fig1(
     width = int(table["width"].iloc[0])
     deepest = rank.index.get_level_values("depth").max()
     v, b = rank["vanilla"][deepest], rank["bn"][deepest]
-    rows.append(_row("vanilla_rank_collapses", f"at init the vanilla net's mean rank at depth {deepest} is about one", v, f"<= {vanilla_max_rank:g}", v <= vanilla_max_rank))
+    rows.append(
+        _row(
+            "vanilla_rank_collapses",
+            f"at init the vanilla net's mean rank at depth {deepest} is about one",
+            v,
+            f"<= {vanilla_max_rank:g}",
+            v <= vanilla_max_rank,
+        )
+    )
     floor = bn_min_rank_fraction * width
-    rows.append(_row("bn_rank_stays_high", f"at init the BN net's mean rank at depth {deepest} stays near full (width {width})", b, f">= {floor:g}", b >= floor))
+    rows.append(
+        _row(
+            "bn_rank_stays_high",
+            f"at init the BN net's mean rank at depth {deepest} stays near full (width {width})",
+            b,
+            f">= {floor:g}",
+            b >= floor,
+        )
+    )
     acc = table.dropna(subset=["train_acc"]).groupby(["network", "depth"])["train_acc"].mean()
     for net, statement, bound, holds in (
-        ("vanilla", f"vanilla training accuracy drops once the depth passes {shallow_depth} (value: mean accuracy up to {shallow_depth} minus beyond)", f">= {vanilla_min_drop:g}", lambda x: x >= vanilla_min_drop),
-        ("bn", "BN training accuracy barely falls with depth (value: shallowest minus deepest)", f"<= {bn_max_drop:g}", lambda x: x <= bn_max_drop),
+        (
+            "vanilla",
+            f"vanilla training accuracy drops once the depth passes {shallow_depth} "
+            f"(value: mean accuracy up to {shallow_depth} minus beyond)",
+            f">= {vanilla_min_drop:g}",
+            lambda x: x >= vanilla_min_drop,
+        ),
+        (
+            "bn",
+            "BN training accuracy barely falls with depth (value: shallowest minus deepest)",
+            f"<= {bn_max_drop:g}",
+            lambda x: x <= bn_max_drop,
+        ),
     ):
         a = acc[net] if net in acc.index.get_level_values("network") else pd.Series(dtype=float)
         shallow, deep = a[a.index <= shallow_depth], a[a.index > shallow_depth]
@@ -208,7 +244,9 @@ def fig1(
             value = shallow.mean() - deep.mean() if len(shallow) and len(deep) else math.nan
         else:
             value = a.iloc[0] - a.iloc[-1] if len(a) >= 2 else math.nan
-        rows.append(_row(f"{net}_accuracy_vs_depth", statement, value, bound, holds(value) if np.isfinite(value) else None))
+        rows.append(
+            _row(f"{net}_accuracy_vs_depth", statement, value, bound, holds(value) if np.isfinite(value) else None)
+        )
     return rows
 
 
@@ -236,14 +274,26 @@ def _depth_claims(table: pd.DataFrame, metric: str, max_slowdown_ratio: float, b
     if {"pretrained", "vanilla"} <= roles.keys() and final.index.get_level_values("depth").nunique() >= 2:
         p, v = loss_with_depth(roles["pretrained"]), loss_with_depth(roles["vanilla"])
         value = p - max_slowdown_ratio * v
-        rows.append(_row(
-            f"pretraining_slows_down_less[{metric}]",
-            f"final {metric} worsens less from the shallowest to the deepest net with pretraining than without "
-            f"(value: pretrained's change − {max_slowdown_ratio:g} × un-pretrained's)",
-            value, "< 0", value < 0,
-        ))
+        rows.append(
+            _row(
+                f"pretraining_slows_down_less[{metric}]",
+                f"final {metric} worsens less from the shallowest to the deepest net with pretraining than without "
+                f"(value: pretrained's change − {max_slowdown_ratio:g} × un-pretrained's)",
+                value,
+                "< 0",
+                value < 0,
+            )
+        )
     else:
-        rows.append(_row(f"pretraining_slows_down_less[{metric}]", f"needs pretrained and un-pretrained runs at two depths or more ({metric})", math.nan, "< 0", None))
+        rows.append(
+            _row(
+                f"pretraining_slows_down_less[{metric}]",
+                f"needs pretrained and un-pretrained runs at two depths or more ({metric})",
+                math.nan,
+                "< 0",
+                None,
+            )
+        )
     if {"pretrained", "bn"} <= roles.keys():
         deepest = final.index.get_level_values("depth").max()
         p, b = final[roles["pretrained"]][deepest], final[roles["bn"]][deepest]
@@ -251,19 +301,28 @@ def _depth_claims(table: pd.DataFrame, metric: str, max_slowdown_ratio: float, b
             value, bound, holds = p / b, f"<= {1 + bn_tolerance:g}", p <= b * (1 + bn_tolerance)
         else:
             value, bound, holds = p - b, f">= {-bn_tolerance:g}", p - b >= -bn_tolerance
-        rows.append(_row(f"pretrained_matches_bn[{metric}]", f"at depth {deepest} the pretrained net's final {metric} matches or beats BN's", value, bound, holds))
+        rows.append(
+            _row(
+                f"pretrained_matches_bn[{metric}]",
+                f"at depth {deepest} the pretrained net's final {metric} matches or beats BN's",
+                value,
+                bound,
+                holds,
+            )
+        )
     return rows
 
 
 def fig4(table: pd.DataFrame, max_slowdown_ratio: float, bn_tolerance: float) -> list[dict]:
+    """Figs 4 and 12: the claims on the final training loss."""
     return _depth_claims(table, "train_loss", max_slowdown_ratio, bn_tolerance)
 
 
-fig12 = fig4
-
-
 def fig11(table: pd.DataFrame, max_slowdown_ratio: float, bn_tolerance: float) -> list[dict]:
-    return _depth_claims(table, "train_acc", max_slowdown_ratio, bn_tolerance) + _depth_claims(table, "test_loss", max_slowdown_ratio, bn_tolerance)
+    """Fig 11: the same claims on the final training accuracy and test loss."""
+    return _depth_claims(table, "train_acc", max_slowdown_ratio, bn_tolerance) + _depth_claims(
+        table, "test_loss", max_slowdown_ratio, bn_tolerance
+    )
 
 
 def kendall_tau(x: Sequence[float], y: Sequence[float]) -> float:
@@ -285,30 +344,65 @@ def fig6(table: pd.DataFrame, min_order_agreement: float) -> list[dict]:
     plain = kinds[kinds["norm"] == "none"].sort_values("pretrain_iterations").index
     if len(plain) >= 2:
         steps = np.diff(r0[plain].to_numpy())
-        rows.append(_row("pretraining_raises_rank", f"r(H) at the start grows with pretraining ({' < '.join(plain)}; value: smallest step)", steps.min(), "> 0", steps.min() > 0))
+        rows.append(
+            _row(
+                "pretraining_raises_rank",
+                f"r(H) at the start grows with pretraining ({' < '.join(plain)}; value: smallest step)",
+                steps.min(),
+                "> 0",
+                steps.min() > 0,
+            )
+        )
         steps = np.diff(acc[plain].to_numpy())
-        rows.append(_row("pretraining_speeds_training", f"final training accuracy grows with pretraining ({' < '.join(plain)}; value: smallest step)", steps.min(), "> 0", steps.min() > 0))
+        rows.append(
+            _row(
+                "pretraining_speeds_training",
+                f"final training accuracy grows with pretraining ({' < '.join(plain)}; value: smallest step)",
+                steps.min(),
+                "> 0",
+                steps.min() > 0,
+            )
+        )
     bn = kinds[kinds["norm"] == "bn"]
     standard, asymmetric = bn[bn["init"] == "pytorch"].index, bn[bn["init"] == "asymmetric"].index
     if len(standard) and len(asymmetric):
         s, a = standard[0], asymmetric[0]
-        rows.append(_row("asymmetric_init_lowers_bn_rank", "the asymmetric init lowers BN's r(H) at the start (value: asymmetric / standard)", r0[a] / r0[s], "< 1", r0[a] < r0[s]))
-        rows.append(_row("asymmetric_init_slows_bn", "the asymmetric init slows BN's training (value: final accuracy, asymmetric − standard)", acc[a] - acc[s], "< 0", acc[a] < acc[s]))
+        rows.append(
+            _row(
+                "asymmetric_init_lowers_bn_rank",
+                "the asymmetric init lowers BN's r(H) at the start (value: asymmetric / standard)",
+                r0[a] / r0[s],
+                "< 1",
+                r0[a] < r0[s],
+            )
+        )
+        rows.append(
+            _row(
+                "asymmetric_init_slows_bn",
+                "the asymmetric init slows BN's training (value: final accuracy, asymmetric − standard)",
+                acc[a] - acc[s],
+                "< 0",
+                acc[a] < acc[s],
+            )
+        )
     tau = kendall_tau(r0.to_numpy(), r1[r0.index].to_numpy())
-    rows.append(_row("sgd_keeps_rank_order", f"SGD keeps the order of the variants' initial r(H) to epoch {last} (value: Kendall τ)", tau, f">= {min_order_agreement:g}", tau >= min_order_agreement))
+    rows.append(
+        _row(
+            "sgd_keeps_rank_order",
+            f"SGD keeps the order of the variants' initial r(H) to epoch {last} (value: Kendall τ)",
+            tau,
+            f">= {min_order_agreement:g}",
+            tau >= min_order_agreement,
+        )
+    )
     return rows
 
 
-CHECKS: dict[str, Callable[..., list[dict]]] = {
-    "fig1": fig1, "fig2": fig2, "fig3": fig3, "fig4": fig4, "fig6": fig6,
-    "fig8": fig8, "fig9": fig9, "fig11": fig11, "fig12": fig12,
-}
-
-
-def check(figure: str, table: pd.DataFrame, thresholds: dict, note: str = "") -> pd.DataFrame:
-    """Claims of ``figure`` as a frame; ``note`` (a reduced preset's or a stand-in's label)
-    goes on every row, so that no claim reads as measured at the paper's scale when it was not."""
-    return pd.DataFrame(CHECKS[figure](table, **thresholds), columns=COLUMNS).assign(note=note)
+def check(claims: Callable[..., list[dict]], table: pd.DataFrame, thresholds: dict, note: str = "") -> pd.DataFrame:
+    """A figure's ``claims`` check run on its table, as a frame; ``note`` (a reduced preset's
+    or a stand-in's label) goes on every row, so that no claim reads as measured at the
+    paper's scale when it was not."""
+    return pd.DataFrame(claims(table, **thresholds), columns=COLUMNS).assign(note=note)
 
 
 def summary(claims: dict[str, pd.DataFrame], title: str = "Claims") -> str:

@@ -1,21 +1,31 @@
 """Config checks that run before any job: the JSON schema, then rules across keys.
 
-Messages name the key (as ``section.key``), what was found, what is allowed, and
-point at the schema, which documents every key with its type and default.
+The schema is schemas/config.schema.yaml plus, for each figure of the registry
+(``bnrank.figures``), a section ``figN`` with its ``table`` settings and ``claims``
+thresholds, derived from the parameters (names, types, defaults) of its functions.
+Messages name the key (as ``section.key``), what was found and what is allowed.
 """
 
 from __future__ import annotations
 
+import copy
 import inspect
 import math
+import types
+import typing
+from collections.abc import Callable, Sequence
 
 import jsonschema
 import yaml
 
-DATASET_SIZES = {"fashion_mnist": 60000, "cifar10": 50000}
-EXPERIMENTS = ("fig1", "fig4", "fig6", "fig12")
+from bnrank.figures import FIGURES, Figure
 
-HINT = "Fix these keys in config.yaml or the --configfile preset; schemas/config.schema.yaml lists every key, its type and default."
+DATASET_SIZES = {"fashion_mnist": 60000, "cifar10": 50000}
+
+HINT = (
+    "Fix these keys in config.yaml or the --configfile preset; schemas/config.schema.yaml lists every key, "
+    "its type and default, and bnrank/figures.py the figures with their table settings and claims thresholds."
+)
 
 
 def config_error(problems: list[str]) -> ValueError:
@@ -27,11 +37,73 @@ def _key(path) -> str:
     return ".".join(str(p) for p in path) or "(top level)"
 
 
-def schema_errors(config: dict, schema_path: str) -> list[str]:
-    """Every violation of the schema, as 'key: problem (allowed ...)' lines."""
+def _type_schema(hint) -> dict:
+    """The JSON schema of a parameter's type hint (numbers, booleans, strings, Literal, sequences)."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        options = [_type_schema(a) for a in args if a is not type(None)]
+        return {"anyOf": options + [{"type": "null"}]} if type(None) in args else {"anyOf": options}
+    if origin is typing.Literal:
+        return {"enum": list(args)}
+    if origin is tuple and args and args[-1] is not Ellipsis:
+        return {"type": "array", "items": _type_schema(args[0]), "minItems": len(args), "maxItems": len(args)}
+    if origin in (tuple, list, Sequence):
+        return {"type": "array", "items": _type_schema(args[0])}
+    return {float: {"type": "number"}, int: {"type": "integer"}, bool: {"type": "boolean"}, str: {"type": "string"}}[
+        hint
+    ]
+
+
+def parameters_schema(function: Callable, names: Sequence[str]) -> dict:
+    """The schema of a config section holding the parameters ``names`` of ``function``."""
+    hints = typing.get_type_hints(function)
+    signature = inspect.signature(function).parameters
+    properties, required = {}, []
+    for name in names:
+        default = signature[name].default
+        properties[name] = _type_schema(hints[name])
+        if default is inspect.Parameter.empty:
+            required.append(name)
+        else:
+            properties[name]["default"] = default
+    return {"type": "object", "additionalProperties": False, "required": required, "properties": properties}
+
+
+def figure_schema(figure: Figure) -> dict:
+    """The config section ``figN`` of a figure: its table settings and its claims thresholds."""
+    sections = {"claims": parameters_schema(figure.claims, figure.thresholds)}
+    if figure.table_settings:
+        sections["table"] = parameters_schema(figure.table, figure.table_settings)
+    return {"type": "object", "additionalProperties": False, "required": list(sections), "properties": sections}
+
+
+def load_schema(schema_path: str) -> dict:
+    """The full schema: the file's, plus one section per registered figure."""
     with open(schema_path) as f:
         schema = yaml.safe_load(f)
-    validator = jsonschema.validators.validator_for(schema)(schema)
+    schema["properties"].update({name: figure_schema(figure) for name, figure in FIGURES.items()})
+    return schema
+
+
+def _fill_defaults(validator_class):
+    """A validator class that also writes each property's schema default where it is missing."""
+    check_properties = validator_class.VALIDATORS["properties"]
+
+    def properties(validator, props, instance, schema):
+        if isinstance(instance, dict):
+            for name, sub in props.items():
+                if "default" in sub:
+                    instance.setdefault(name, copy.deepcopy(sub["default"]))
+        yield from check_properties(validator, props, instance, schema)
+
+    return jsonschema.validators.extend(validator_class, {"properties": properties})
+
+
+def schema_errors(config: dict, schema_path: str) -> list[str]:
+    """Every violation of the schema, as 'key: problem (allowed ...)' lines; fills in the
+    schema's defaults where the config has no value."""
+    schema = load_schema(schema_path)
+    validator = _fill_defaults(jsonschema.validators.validator_for(schema))(schema)
     problems = []
     for error in sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path))):
         message = f"{_key(error.absolute_path)}: {error.message}"
@@ -41,81 +113,104 @@ def schema_errors(config: dict, schema_path: str) -> list[str]:
     return problems
 
 
-def _soft_rank_tau(config: dict, section: str) -> list[str]:
-    figure = config[section]
-    if figure["rank"] != "soft_rank":
+def validate(config: dict, schema_path: str) -> None:
+    """Check ``config`` and fill in its defaults; a ValueError lists every problem."""
+    if problems := schema_errors(config, schema_path):
+        raise config_error(problems)
+    if problems := check_config(config):
+        raise config_error(problems)
+
+
+def _soft_rank_tau(config: dict, figure: str) -> list[str]:
+    table = config[figure]["table"]
+    if table["rank"] != "soft_rank":
         return []
-    tau, taus = figure.get("tau"), config["rank_notions"]["taus"]
+    tau, taus = table.get("tau"), config["rank_notions"]["taus"]
     if tau is None:
-        return [f"{section}.tau: required when {section}.rank is soft_rank"]
+        return [f"{figure}.table.tau: required when {figure}.table.rank is soft_rank"]
     if not any(math.isclose(tau, t) for t in taus):
-        return [f"{section}.tau: {tau} is not among rank_notions.taus {taus}; add it there"]
+        return [f"{figure}.table.tau: {tau} is not among rank_notions.taus {taus}; add it there"]
     return []
+
+
+def _intervals(config: dict, figure: Figure) -> list[str]:
+    """Thresholds typed as intervals (tuple[float, float]) must not be reversed."""
+    hints = typing.get_type_hints(figure.claims)
+    problems = []
+    for name in figure.thresholds:
+        if typing.get_origin(hints[name]) is tuple:
+            lo, hi = config[figure.name]["claims"][name]
+            if lo > hi:
+                problems.append(f"{figure.name}.claims.{name}: lower end {lo} exceeds upper end {hi}")
+    return problems
 
 
 def check_config(config: dict) -> list[str]:
     """Rules across keys that a JSON schema cannot state (config with defaults filled)."""
-    problems = _soft_rank_tau(config, "fig2") + _soft_rank_tau(config, "fig3")
-    fig2 = config["fig2"]["simulation"]
-    if fig2["measure_every"] > fig2["layers"]:
-        problems.append(f"fig2.simulation.measure_every: {fig2['measure_every']} exceeds fig2.simulation.layers ({fig2['layers']})")
-    chains = config["chains"]
-    if chains["burn_in"] + chains["sample_every"] > chains["steps"]:
+    problems = []
+    for figure in FIGURES.values():
+        if "rank" in figure.table_settings:
+            problems += _soft_rank_tau(config, figure.name)
+        problems += _intervals(config, figure)
+    depth = config["chains"]["depth_sweep"]
+    if depth["measure_every"] > depth["layers"]:
         problems.append(
-            f"chains.steps: {chains['steps']} leaves no rank sample after chains.burn_in ({chains['burn_in']}) "
-            f"at chains.sample_every ({chains['sample_every']})"
+            f"chains.depth_sweep.measure_every: {depth['measure_every']} exceeds "
+            f"chains.depth_sweep.layers ({depth['layers']})"
         )
-    if chains["burn_in"] + 2 * chains["moment_every"] > chains["steps"]:
-        problems.append(f"chains.steps: {chains['steps']} leaves fewer than two moment samples after chains.burn_in")
-    spectrum = config["fig3"]["spectrum"]
+    sweep = config["chains"]["width_sweep"]
+    if sweep["burn_in"] + sweep["sample_every"] > sweep["steps"]:
+        problems.append(
+            f"chains.width_sweep.steps: {sweep['steps']} leaves no rank sample after chains.width_sweep.burn_in "
+            f"({sweep['burn_in']}) at chains.width_sweep.sample_every ({sweep['sample_every']})"
+        )
+    if sweep["burn_in"] + 2 * sweep["moment_every"] > sweep["steps"]:
+        problems.append(
+            f"chains.width_sweep.steps: {sweep['steps']} leaves fewer than two moment samples "
+            "after chains.width_sweep.burn_in"
+        )
+    spectrum = config["chains"]["spectrum"]
     if spectrum["top"] > spectrum["width"]:
-        problems.append(f"fig3.spectrum.top: {spectrum['top']} exceeds fig3.spectrum.width ({spectrum['width']})")
-    for section in ("fig3", "fig9"):
-        lo, hi = config[section]["claims"].get("slope", (0, 0))
-        if lo > hi:
-            problems.append(f"{section}.claims.slope: lower end {lo} exceeds upper end {hi}")
-    return problems + _training_problems(config) + _claims_problems(config)
+        problems.append(f"chains.spectrum.top: {spectrum['top']} exceeds chains.spectrum.width ({spectrum['width']})")
+    return problems + _training_problems(config)
 
 
 def _training_problems(config: dict) -> list[str]:
     problems = []
-    variants, pretraining = config["variants"], config["pretraining"]
+    variants, pretraining, experiments = config["variants"], config["pretraining"], config["experiments"]
     for name, variant in variants.items():
         if variant.get("pretrain") and variant["pretrain"] not in pretraining:
-            problems.append(f"variants.{name}.pretrain: {variant['pretrain']!r} is not a key of pretraining ({', '.join(pretraining)})")
-    for exp in EXPERIMENTS:
-        e = config.get(exp)
-        if not e:
-            continue
+            problems.append(
+                f"variants.{name}.pretrain: {variant['pretrain']!r} is not a key of pretraining "
+                f"({', '.join(pretraining)})"
+            )
+    for figure in FIGURES.values():
+        if figure.experiment and figure.experiment not in experiments:
+            problems.append(
+                f"experiments: no experiment {figure.experiment!r}, whose runs {figure.name} reads "
+                f"(experiments: {', '.join(experiments)})"
+            )
+        elif "init_ranks" in figure.reads and "measure_init" not in experiments[figure.experiment]:
+            problems.append(
+                f"experiments.{figure.experiment}.measure_init: required, {figure.name} plots ranks at initialisation"
+            )
+    for name, e in experiments.items():
         for v in e["variants"]:
             if v not in variants:
-                problems.append(f"{exp}.variants: {v!r} is not a key of variants ({', '.join(variants)})")
+                problems.append(f"experiments.{name}.variants: {v!r} is not a key of variants ({', '.join(variants)})")
             elif v not in e["lrs"]:
-                problems.append(f"{exp}.lrs: no learning-rate grid for variant {v!r}")
+                problems.append(f"experiments.{name}.lrs: no learning-rate grid for variant {v!r}")
         data = config["data"]["cifar10"]
-        size = data["stand_in"]["train"] if e["dataset"] == "cifar10" and data["synthetic"] else DATASET_SIZES[e["dataset"]]
+        synthetic = e["dataset"] == "cifar10" and data["synthetic"]
+        size = data["stand_in"]["train"] if synthetic else DATASET_SIZES[e["dataset"]]
         size = min(size, e["train_samples"] or size)
         if e["batch"] > size:
-            problems.append(f"{exp}.batch: {e['batch']} exceeds the {size} training samples of {e['dataset']}")
-        if config["training"]["probe"] > size:
-            problems.append(f"training.probe: {config['training']['probe']} exceeds the {size} training samples of {exp}")
-        if ("rank_depths" in e) != ("rank_seeds" in e):
-            problems.append(f"{exp}: rank_depths and rank_seeds go together")
-    if "rank_depths" not in config.get("fig1", {"rank_depths": 0}):
-        problems.append("fig1.rank_depths: required (the depths of the rank-at-initialisation panel)")
-    return problems
-
-
-def _claims_problems(config: dict) -> list[str]:
-    """Every figure's claims section must give exactly its check's thresholds."""
-    from bnrank.claims import CHECKS
-
-    problems = []
-    for figure, check in CHECKS.items():
-        expected = set(list(inspect.signature(check).parameters)[1:])
-        given = set(config.get(figure, {}).get("claims", {}))
-        if given != expected:
-            missing, unknown = sorted(expected - given), sorted(given - expected)
-            detail = "; ".join(x for x in (f"missing {', '.join(missing)}" if missing else "", f"unknown {', '.join(unknown)}" if unknown else "") if x)
-            problems.append(f"{figure}.claims: {detail} (expected: {', '.join(sorted(expected))})")
+            problems.append(
+                f"experiments.{name}.batch: {e['batch']} exceeds the {size} training samples of {e['dataset']}"
+            )
+        if config["measurement"]["probe"] > size:
+            problems.append(
+                f"measurement.probe: {config['measurement']['probe']} exceeds the {size} training samples of "
+                f"experiment {name}"
+            )
     return problems

@@ -9,15 +9,24 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 NETWORK_COLORS = {"bn": "tab:blue", "vanilla": "tab:orange"}  # the paper's colours
 ACTIVATION_NAMES = {"linear": "Linear", "relu": "ReLU", "tanh": "tanh"}
-DATASET_NAMES = {"fashion_mnist": "Fashion-MNIST", "cifar10": "CIFAR-10", "cifar10_synthetic": "synthetic CIFAR-10 stand-in"}
-METRIC_NAMES = {"train_loss": "training loss", "train_acc": "training accuracy", "test_loss": "test loss", "test_acc": "test accuracy"}
+DATASET_NAMES = {
+    "fashion_mnist": "Fashion-MNIST",
+    "cifar10": "CIFAR-10",
+    "cifar10_synthetic": "synthetic CIFAR-10 stand-in",
+}
+METRIC_NAMES = {
+    "train_loss": "training loss",
+    "train_acc": "training accuracy",
+    "test_loss": "test loss",
+    "test_acc": "test accuracy",
+}
 
 
 def ci95(values: np.ndarray, boots: int = 1000, seed: int = 0) -> tuple[float, float]:
@@ -25,9 +34,6 @@ def ci95(values: np.ndarray, boots: int = 1000, seed: int = 0) -> tuple[float, f
     values = np.asarray(values, float)
     means = np.random.default_rng(seed).choice(values, (boots, len(values))).mean(1)
     return tuple(np.percentile(means, [2.5, 97.5]))
-
-
-CI = ci95
 
 
 def gamma_label(gamma: float) -> str:
@@ -45,14 +51,23 @@ def fig2(table: pd.DataFrame) -> plt.Figure:
     acts = list(table["activation"].unique())
     fig, axes = plt.subplots(1, len(acts), figsize=(5.2 * len(acts), 4), sharey=True, squeeze=False)
     d = table["d"].iloc[0]
-    for ax, act in zip(axes[0], acts):
+    for ax, act in zip(axes[0], acts, strict=True):
         sns.lineplot(
-            data=table[table["activation"] == act], x="depth", y="rank", hue="network",
-            palette=NETWORK_COLORS, errorbar=CI, ax=ax,
+            data=table[table["activation"] == act],
+            x="depth",
+            y="rank",
+            hue="network",
+            palette=NETWORK_COLORS,
+            errorbar=ci95,
+            ax=ax,
         )
         ax.axhline(math.sqrt(d), ls="--", color="grey", label=f"√d = {math.sqrt(d):.2f}")
-        ax.set(yscale="log", title=ACTIVATION_NAMES[act], xlabel="number of layers",
-               ylabel=f"rank of last hidden layer ({table['rank_notion'].iloc[0]}, log)")
+        ax.set(
+            yscale="log",
+            title=ACTIVATION_NAMES[act],
+            xlabel="number of layers",
+            ylabel=f"rank of last hidden layer ({table['rank_notion'].iloc[0]}, log)",
+        )
         ax.legend()
     fig.suptitle(f"Rank of the last hidden layer, width d = {d}, mean and 95% CI over runs")
     return fig
@@ -68,27 +83,51 @@ def fig3(table: pd.DataFrame) -> plt.Figure:
     ax_a.plot(widths, widths, ls=":", color="black", label="d")
     ax_a.set_xscale("log", base=2)
     ax_a.set_yscale("log", base=2)
-    ax_a.set(xlabel="width d", ylabel=f"mean {a['rank_notion'].iloc[0]} over depth",
-             title="(a) rank against width (band: ±1 s.d. along the chain)")
+    ax_a.set(
+        xlabel="width d",
+        ylabel=f"mean {a['rank_notion'].iloc[0]} over depth",
+        title="(a) rank against width (band: ±1 s.d. along the chain)",
+    )
     ax_a.legend()
     b = table[table["panel"] == "b"].assign(eigenvalue_index=lambda t: t["index"].astype(int))
-    sns.lineplot(data=b, x="layer", y="eigenvalue", hue="eigenvalue_index", palette="viridis",
-                 errorbar=CI, ax=ax_b, legend="full")
-    ax_b.set(yscale="log", xlabel="layer ℓ", ylabel="eigenvalue of M_ℓ",
-             title=f"(b) top {b['eigenvalue_index'].max()} eigenvalues, nearly collinear input")
+    sns.lineplot(
+        data=b,
+        x="layer",
+        y="eigenvalue",
+        hue="eigenvalue_index",
+        palette="viridis",
+        errorbar=ci95,
+        ax=ax_b,
+        legend="full",
+    )
+    ax_b.set(
+        yscale="log",
+        xlabel="layer ℓ",
+        ylabel="eigenvalue of M_ℓ",
+        title=f"(b) top {b['eigenvalue_index'].max()} eigenvalues, nearly collinear input",
+    )
     ax_b.legend(title="index", ncols=2, fontsize="small")
     return fig
 
 
-def fig8(table: pd.DataFrame, reference: float) -> plt.Figure:
-    """Ergodic estimate of α against the number of layers L, one curve per width."""
+def fig8(table: pd.DataFrame, max_alpha: float) -> plt.Figure:
+    """Ergodic estimate of α against the number of layers L, one curve per width, and the
+    claims' bound on α (``fig8.claims.max_alpha``) as a reference line."""
     t, order = _gamma_hue(table)
     fig, axes = plt.subplots(1, len(order), figsize=(4.6 * len(order), 4), sharey=True, squeeze=False)
-    for ax, g in zip(axes[0], order):
+    for ax, g in zip(axes[0], order, strict=True):
         last = ax is axes[0][-1]
-        sns.lineplot(data=t[t["γ"] == g], x="L", y="alpha", hue="d", palette="viridis",
-                     errorbar=CI, legend="full" if last else False, ax=ax)
-        ax.axhline(reference, ls="--", color="grey", label=f"α = {reference:g}")
+        sns.lineplot(
+            data=t[t["γ"] == g],
+            x="L",
+            y="alpha",
+            hue="d",
+            palette="viridis",
+            errorbar=ci95,
+            legend="full" if last else False,
+            ax=ax,
+        )
+        ax.axhline(max_alpha, ls="--", color="grey", label=f"α = {max_alpha:g}")
         ax.set(xscale="log", title=g, xlabel="number of layers L", ylabel="estimated regularity constant α")
         if last:
             ax.legend(title="d", fontsize="small", loc="center left", bbox_to_anchor=(1.02, 0.5))
@@ -99,7 +138,7 @@ def fig9(table: pd.DataFrame) -> plt.Figure:
     """Ergodic E‖M‖_F² against d, with the Lemma-13 bound (dashed) and d^1.5 (dotted)."""
     t, order = _gamma_hue(table)
     fig, ax = plt.subplots(figsize=(5.6, 4.4))
-    colors = dict(zip(order, sns.color_palette(n_colors=len(order))))
+    colors = dict(zip(order, sns.color_palette(n_colors=len(order)), strict=True))
     sns.lineplot(data=t, x="d", y="frob2", hue="γ", hue_order=order, palette=colors, marker="o", ax=ax)
     for g, rows in t.groupby("γ"):
         ax.plot(rows["d"], rows["bound"], ls="--", color=colors[g], label=f"Lemma-13 bound, {g}")
@@ -115,25 +154,51 @@ def fig1(table: pd.DataFrame) -> plt.Figure:
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
     palette = {n: NETWORK_COLORS.get(n) for n in table["network"].unique()}
     ranks = table.dropna(subset=["rank_init"])
-    sns.lineplot(data=ranks, x="depth", y="rank_init", hue="network", palette=palette, errorbar=CI, marker="o", ax=left)
-    left.set(xlabel="number of hidden layers", ylabel=f"rank of last hidden layer ({ranks['rank_dtype'].iloc[0]})",
-             title="rank at initialisation")
-    sns.lineplot(data=table.dropna(subset=["train_acc"]), x="depth", y="train_acc", hue="network", palette=palette,
-                 errorbar=CI, marker="o", ax=right)
+    sns.lineplot(
+        data=ranks, x="depth", y="rank_init", hue="network", palette=palette, errorbar=ci95, marker="o", ax=left
+    )
+    left.set(
+        xlabel="number of hidden layers",
+        ylabel=f"rank of last hidden layer ({ranks['rank_dtype'].iloc[0]})",
+        title="rank at initialisation",
+    )
+    sns.lineplot(
+        data=table.dropna(subset=["train_acc"]),
+        x="depth",
+        y="train_acc",
+        hue="network",
+        palette=palette,
+        errorbar=ci95,
+        marker="o",
+        ax=right,
+    )
     right.set(xlabel="number of hidden layers", ylabel="training accuracy", title="after training (selected lr)")
-    fig.suptitle(f"{DATASET_NAMES[table['dataset'].iloc[0]]}, ReLU MLPs of width {table['width'].iloc[0]}, mean and 95% CI over seeds")
+    fig.suptitle(
+        f"{DATASET_NAMES[table['dataset'].iloc[0]]}, ReLU MLPs of width {table['width'].iloc[0]}, "
+        "mean and 95% CI over seeds"
+    )
     return fig
 
 
 def _curves(table: pd.DataFrame, metrics: Sequence[str], title: str = "") -> plt.Figure:
     """Metrics over epochs, one row per metric and one column per depth, one curve per variant."""
     depths = sorted(table["depth"].unique())
-    fig, axes = plt.subplots(len(metrics), len(depths), figsize=(4.2 * len(depths), 3.4 * len(metrics)), squeeze=False, sharex=True)
+    fig, axes = plt.subplots(
+        len(metrics), len(depths), figsize=(4.2 * len(depths), 3.4 * len(metrics)), squeeze=False, sharex=True
+    )
     order = sorted(table["variant"].unique())
-    for row, metric in zip(axes, metrics):
-        for ax, depth in zip(row, depths):
-            sns.lineplot(data=table[table["depth"] == depth], x="epoch", y=metric, hue="variant", hue_order=order,
-                         errorbar=CI, ax=ax, legend=ax is axes[0][-1])
+    for row, metric in zip(axes, metrics, strict=True):
+        for ax, depth in zip(row, depths, strict=True):
+            sns.lineplot(
+                data=table[table["depth"] == depth],
+                x="epoch",
+                y=metric,
+                hue="variant",
+                hue_order=order,
+                errorbar=ci95,
+                ax=ax,
+                legend=ax is axes[0][-1],
+            )
             ax.set(title=f"{depth} hidden layers", xlabel="epoch", ylabel=METRIC_NAMES[metric])
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             if "loss" in metric:
@@ -144,45 +209,65 @@ def _curves(table: pd.DataFrame, metrics: Sequence[str], title: str = "") -> plt
 
 
 def fig4(table: pd.DataFrame) -> plt.Figure:
+    """Figs 4 and 12: training loss over epochs, one panel per depth."""
     return _curves(table, ["train_loss"], "rank-pretrained vanilla vs BN")
 
 
 def fig11(table: pd.DataFrame) -> plt.Figure:
+    """Training accuracy and test loss over epochs, one column per depth."""
     return _curves(table, ["train_acc", "test_loss"], "Fig 4's runs")
-
-
-fig12 = fig4
 
 
 def fig6(table: pd.DataFrame) -> plt.Figure:
     """Training accuracy and r(H) of the last hidden layer over epochs; BN variants dashed."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
     order = list(table.sort_values(["norm", "pretrain_iterations"], ascending=[False, True])["variant"].unique())
-    dashes = {v: (4, 2) if n == "bn" else "" for v, n in table.drop_duplicates("variant")[["variant", "norm"]].itertuples(index=False)}
-    for ax, metric, label in ((left, "train_acc", "training accuracy"), (right, "lower_bound", "lower bound on rank r(H)")):
-        sns.lineplot(data=table, x="epoch", y=metric, hue="variant", hue_order=order, style="variant", dashes=dashes,
-                     errorbar=CI, ax=ax, legend=ax is right)
+    dashes = {
+        v: (4, 2) if n == "bn" else ""
+        for v, n in table.drop_duplicates("variant")[["variant", "norm"]].itertuples(index=False)
+    }
+    for ax, metric, label in (
+        (left, "train_acc", "training accuracy"),
+        (right, "lower_bound", "lower bound on rank r(H)"),
+    ):
+        sns.lineplot(
+            data=table,
+            x="epoch",
+            y=metric,
+            hue="variant",
+            hue_order=order,
+            style="variant",
+            dashes=dashes,
+            errorbar=ci95,
+            ax=ax,
+            legend=ax is right,
+        )
         ax.set(xlabel="epoch", ylabel=label)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    fig.suptitle(f"{DATASET_NAMES[table['dataset'].iloc[0]]}, MLPs of depth {table['depth'].iloc[0]}, mean and 95% CI over seeds")
+    fig.suptitle(
+        f"{DATASET_NAMES[table['dataset'].iloc[0]]}, MLPs of depth {table['depth'].iloc[0]}, mean and 95% CI over seeds"
+    )
     return fig
 
 
-DRAW: dict[str, Callable[..., plt.Figure]] = {
-    "fig1": fig1, "fig2": fig2, "fig3": fig3, "fig4": fig4, "fig6": fig6,
-    "fig8": fig8, "fig9": fig9, "fig11": fig11, "fig12": fig12,
-}
-
-
-def draw(figure: str, table: pd.DataFrame, paths: Sequence[str], preset: str, label: str = "", **options) -> None:
-    """Draw ``figure`` from its table and save it to every path (PDF, PNG, ...).
+def draw(
+    name: str,
+    plot: Callable[..., plt.Figure],
+    table: pd.DataFrame,
+    paths: Sequence[str],
+    preset: str,
+    label: str = "",
+    **options,
+) -> None:
+    """Draw figure ``name`` with its ``plot`` function from its table and save it to every
+    path (PDF, PNG, ...).
 
     The preset's name, and its label when it shrinks the protocol or uses stand-in
     data, are printed on the figure itself.
     """
     sns.set_theme(style="whitegrid", context="paper")
-    fig = DRAW[figure](table, **options)
-    title = f"Figure {figure.removeprefix('fig')}" + (f" — {fig._suptitle.get_text()}" if fig._suptitle else "")
+    fig = plot(table, **options)
+    title = f"Figure {name.removeprefix('fig')}" + (f" — {fig._suptitle.get_text()}" if fig._suptitle else "")
     note = f"preset: {preset}" + (f" — {label}" if label else "")
     fig.suptitle(f"{title}\n{note}", fontsize="medium", color="black" if not label else "firebrick")
     fig.tight_layout()

@@ -1,4 +1,4 @@
-"""Rank notions of FIGURES.md §1, on batches of hidden representations.
+"""Rank notions (docs/figures.md, "Rank notions"), on batches of hidden representations.
 
 Every function takes ``H`` of shape ``(..., d, N)`` (d features as rows, N samples as
 columns) and works on all leading batch dimensions at once. ``M(H) = H Hᵀ / N`` is the
@@ -9,11 +9,14 @@ differ by the constant √N, which no rank notion sees).
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Sequence
 
 import numpy as np
 
-NOTIONS = ("matrix_rank", "lower_bound", "soft_rank", "eig_count")
+from bnrank.settings import RankNotion
+
+NOTIONS = typing.get_args(RankNotion)
 
 
 def notion_column(notion: str, tau: float | None = None) -> str:

@@ -12,8 +12,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from bnrank.chains.theory import ergodic_average, lemma13_bound, regularity_constant
 from bnrank.rank import notion_column
-from bnrank.theory import ergodic_average, lemma13_bound, regularity_constant
+from bnrank.settings import RankNotion
 
 
 def _with_rank(frame: pd.DataFrame, rank: str, tau: float | None) -> pd.DataFrame:
@@ -21,16 +22,18 @@ def _with_rank(frame: pd.DataFrame, rank: str, tau: float | None) -> pd.DataFram
     return frame.assign(rank=frame[notion_column(rank, tau)], rank_notion=notion_column(rank, tau))
 
 
-def fig2(depth: pd.DataFrame, rank: str, tau: float | None = None) -> pd.DataFrame:
+def fig2(depth_sweep: pd.DataFrame, rank: RankNotion, tau: float | None = None) -> pd.DataFrame:
     """Rank of the last hidden layer over depth, per network, activation and run."""
-    table = _with_rank(depth, rank, tau)
+    table = _with_rank(depth_sweep, rank, tau)
     first = ["network", "activation", "run", "depth", "rank", "rank_notion", "d"]
     return table[first + [c for c in table.columns if c not in first]]
 
 
-def fig3(ranks: Sequence[pd.DataFrame], spectrum: pd.DataFrame, rank: str, tau: float | None = None) -> pd.DataFrame:
+def fig3(
+    width_ranks: Sequence[pd.DataFrame], spectrum: pd.DataFrame, rank: RankNotion, tau: float | None = None
+) -> pd.DataFrame:
     """Panel a: rank samples along each (d, γ) chain; panel b: top eigenvalues over depth."""
-    a = _with_rank(pd.concat(ranks, ignore_index=True), rank, tau).assign(panel="a")
+    a = _with_rank(pd.concat(width_ranks, ignore_index=True), rank, tau).assign(panel="a")
     b = spectrum.assign(panel="b")
     first = ["panel", "d", "gamma", "run", "layer", "rank", "rank_notion"]
     table = pd.concat([a, b], ignore_index=True)
@@ -42,10 +45,10 @@ def _log_spaced(n: int, points: int) -> np.ndarray:
     return np.unique(np.geomspace(1, n, min(points, n)).round().astype(int) - 1)
 
 
-def fig8(moments: Sequence[pd.DataFrame], points: int) -> pd.DataFrame:
+def fig8(width_moments: Sequence[pd.DataFrame], points: int) -> pd.DataFrame:
     """Ergodic estimate of the regularity constant α against the averaging length L."""
     curves = []
-    for (d, gamma, run), chain in pd.concat(moments).groupby(["d", "gamma", "run"]):
+    for (d, gamma, run), chain in pd.concat(width_moments).groupby(["d", "gamma", "run"]):
         chain = chain.sort_values("layer")
         diag_sq, tr_m3 = ergodic_average(chain["diag_sq"].to_numpy()), ergodic_average(chain["tr_m3"].to_numpy())
         keep = _log_spaced(len(chain), points)
@@ -66,9 +69,9 @@ def fig8(moments: Sequence[pd.DataFrame], points: int) -> pd.DataFrame:
     return pd.concat(curves, ignore_index=True)
 
 
-def fig9(moments: Sequence[pd.DataFrame]) -> pd.DataFrame:
+def fig9(width_moments: Sequence[pd.DataFrame]) -> pd.DataFrame:
     """Ergodic estimate of E_ν‖M‖_F² per (d, γ), with the Lemma-13 bound and d^1.5."""
-    groups = pd.concat(moments).groupby(["d", "gamma"])
+    groups = pd.concat(width_moments).groupby(["d", "gamma"])
     table = groups[["frob2", "diag_sq", "tr_m3"]].mean()
     table["frob2_sd"] = groups["frob2"].std()
     table["samples"] = groups.size()
@@ -79,36 +82,46 @@ def fig9(moments: Sequence[pd.DataFrame]) -> pd.DataFrame:
     return table[["d", "gamma", "frob2", "bound", "alpha", "d_pow_1_5", "frob2_sd", "samples", "diag_sq", "tr_m3"]]
 
 
-def select_learning_rates(metrics: Sequence[pd.DataFrame], rule: str) -> pd.DataFrame:
-    """The learning rate of each (variant, depth) by ``rule``, over the mean across seeds.
+def select_learning_rates(metrics: Sequence[pd.DataFrame], lr_rule: str) -> pd.DataFrame:
+    """The learning rate of each (variant, depth) by ``lr_rule``, over the mean across seeds.
 
     ``best_final_train_loss``: lowest mean final training loss; ``best_final_train_acc``:
     highest mean final training accuracy. A model that diverged counts as the worst.
     """
     frame = pd.concat(metrics, ignore_index=True)
     final = frame[frame["epoch"] == frame["epoch"].max()]
-    column, worst = ("train_loss", np.inf) if rule == "best_final_train_loss" else ("train_acc", -np.inf)
+    column, worst = ("train_loss", np.inf) if lr_rule == "best_final_train_loss" else ("train_acc", -np.inf)
     scores = final.assign(score=final[column].fillna(worst)).groupby(["variant", "depth", "lr"])["score"].mean()
     best = scores.groupby(["variant", "depth"]).idxmin() if worst > 0 else scores.groupby(["variant", "depth"]).idxmax()
     chosen = pd.DataFrame(best.tolist(), columns=["variant", "depth", "lr"])
-    return chosen.assign(rule=rule, score=scores.loc[best.tolist()].to_numpy())
+    return chosen.assign(lr_rule=lr_rule, score=scores.loc[best.tolist()].to_numpy())
 
 
 def _selected(metrics: Sequence[pd.DataFrame], selected: pd.DataFrame, variants: dict) -> pd.DataFrame:
     """Training metrics of the selected learning rate of each (variant, depth), with each
     variant's normalisation, init scheme and pretraining iterations."""
-    frame = pd.concat(metrics, ignore_index=True).merge(selected[["variant", "depth", "lr"]], on=["variant", "depth", "lr"])
+    frame = pd.concat(metrics, ignore_index=True).merge(
+        selected[["variant", "depth", "lr"]], on=["variant", "depth", "lr"]
+    )
     kinds = pd.DataFrame(
-        [{"variant": v, "norm": s["norm"], "init": s["init"], "pretrain_iterations": s.get("pretrain_iterations", 0)} for v, s in variants.items()]
+        [
+            {"variant": v, "norm": s["norm"], "init": s["init"], "pretrain_iterations": s.get("pretrain_iterations", 0)}
+            for v, s in variants.items()
+        ]
     )
     return frame.merge(kinds, on="variant")
 
 
 def fig1(
-    init: Sequence[pd.DataFrame], metrics: Sequence[pd.DataFrame], selected: pd.DataFrame, variants: dict, width: int, dataset: str
+    init_ranks: Sequence[pd.DataFrame],
+    metrics: Sequence[pd.DataFrame],
+    selected: pd.DataFrame,
+    variants: dict,
+    width: int,
+    dataset: str,
 ) -> pd.DataFrame:
     """Per (network, depth, seed): rank of the last hidden layer at init, final training accuracy."""
-    ranks = pd.concat(init, ignore_index=True)
+    ranks = pd.concat(init_ranks, ignore_index=True)
     ranks = ranks[ranks["layer"] == ranks["depth"]]
     ranks = ranks.rename(columns={"matrix_rank": "rank_init", "lower_bound": "lower_bound_init", "dtype": "rank_dtype"})
     ranks = ranks[["variant", "depth", "seed", "rank_init", "lower_bound_init", "rank_dtype"]]
@@ -118,24 +131,31 @@ def fig1(
     table = ranks.merge(final, on=["variant", "depth", "seed"], how="outer").rename(columns={"variant": "network"})
     first = ["network", "depth", "seed", "rank_init", "train_acc"]
     table = table.assign(width=width, dataset=dataset)
-    return table[first + [c for c in table.columns if c not in first]].sort_values(["network", "depth", "seed"], ignore_index=True)
+    return table[first + [c for c in table.columns if c not in first]].sort_values(
+        ["network", "depth", "seed"], ignore_index=True
+    )
 
 
-def training_curves(metrics: Sequence[pd.DataFrame], selected: pd.DataFrame, variants: dict, dataset: str) -> pd.DataFrame:
+def training_curves(
+    metrics: Sequence[pd.DataFrame], selected: pd.DataFrame, variants: dict, dataset: str
+) -> pd.DataFrame:
     """Figs 4, 11, 12: per (variant, depth, seed, epoch) metrics at the selected learning rate."""
     table = _selected(metrics, selected, variants).assign(dataset=dataset)
     first = ["variant", "depth", "seed", "epoch", "lr", "train_loss", "train_acc", "test_loss", "test_acc"]
-    return table[first + [c for c in table.columns if c not in first]].sort_values(["variant", "depth", "seed", "epoch"], ignore_index=True)
+    return table[first + [c for c in table.columns if c not in first]].sort_values(
+        ["variant", "depth", "seed", "epoch"], ignore_index=True
+    )
 
 
-fig4 = fig11 = fig12 = training_curves
-
-
-def fig6(metrics: Sequence[pd.DataFrame], ranks: Sequence[pd.DataFrame], selected: pd.DataFrame, variants: dict, dataset: str) -> pd.DataFrame:
+def fig6(
+    metrics: Sequence[pd.DataFrame], ranks: Sequence[pd.DataFrame], selected: pd.DataFrame, variants: dict, dataset: str
+) -> pd.DataFrame:
     """Per (variant, seed, epoch): training accuracy and r(H) of the last hidden layer."""
     table = _selected(metrics, selected, variants).assign(dataset=dataset)
     r = pd.concat(ranks, ignore_index=True)
     r = r[r["layer"] == r["depth"]][["variant", "depth", "seed", "lr", "epoch", "lower_bound", "matrix_rank", "dtype"]]
     table = table.merge(r, on=["variant", "depth", "seed", "lr", "epoch"])
     first = ["variant", "seed", "epoch", "train_acc", "lower_bound", "lr", "depth"]
-    return table[first + [c for c in table.columns if c not in first]].sort_values(["variant", "seed", "epoch"], ignore_index=True)
+    return table[first + [c for c in table.columns if c not in first]].sort_values(
+        ["variant", "seed", "epoch"], ignore_index=True
+    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import sys
 import traceback
 from collections.abc import Iterator
 
@@ -36,3 +35,80 @@ def read_inputs(inputs) -> dict:
         name: pd.read_csv(paths) if isinstance(paths, str) else [pd.read_csv(p) for p in paths]
         for name, paths in inputs.items()
     }
+
+
+def machine() -> dict[str, str]:
+    """This machine, named: host, CPU model and count, and the GPUs ``nvidia-smi`` lists."""
+    import os
+    import platform
+    import shutil
+    import subprocess
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), cpu)
+    except OSError:
+        pass
+    gpus = "none"
+    if shutil.which("nvidia-smi"):
+        listed = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True).stdout.strip()
+        gpus = "; ".join(line.split(" (UUID")[0] for line in listed.splitlines()) or "none"
+    return {"host": platform.node(), "cpu": f"{os.cpu_count()} × {cpu}", "gpus": gpus}
+
+
+RUN_COLUMNS = ["finished", "seconds", "targets", "jobs_run", "jobs_in_dag", "rules", "cores", "host", "cpu", "gpus"]
+
+
+def run_started(workflow) -> dict:
+    """What a ``snakemake`` invocation is about to do (its ``onstart`` hook)."""
+    import time
+    from collections import Counter
+
+    dag = workflow.dag
+    rules = Counter(job.rule.name for job in dag.needrun_jobs())
+    return {
+        "start": time.time(),
+        "targets": " ".join(sorted({str(job) for job in dag.targetjobs})),
+        "jobs_run": sum(rules.values()),
+        "jobs_in_dag": len(list(dag.jobs)),
+        "rules": " ".join(f"{rule}:{n}" for rule, n in sorted(rules.items())),
+        "cores": workflow.resource_settings.cores,
+    }
+
+
+def run_finished(path: str, started: dict) -> None:
+    """Append the finished invocation to the run log ``path`` (its ``onsuccess`` hook)."""
+    import csv
+    import datetime
+    import os
+    import time
+
+    row = {**started, **machine()}
+    row["seconds"] = round(time.time() - row.pop("start"), 1)
+    row["finished"] = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    new = not os.path.exists(path)
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    with open(path, "a", newline="") as f:
+        writer = csv.DictWriter(f, RUN_COLUMNS, delimiter="\t")
+        if new:
+            writer.writeheader()
+        writer.writerow(row)
+
+
+def save_benchmark(path: str, command: str, description: str, rows: list[dict]) -> None:
+    """A benchmark's results as JSON, dated and with the machine named, for docs/results.md."""
+    import datetime
+    import json
+    import os
+
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    record = {
+        "command": command,
+        "description": description,
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": machine(),
+        "rows": rows,
+    }
+    with open(path, "w") as f:
+        json.dump(record, f, indent=1)

@@ -1,55 +1,56 @@
-# Random-matrix chains (FIGURES.md §1): the simulations behind Figs 2, 3, 8 and 9.
+# Random-matrix chains (docs/figures.md, "Objects and formulas"): the simulations
+# behind Figs 2, 3, 8 and 9, one rule per section of `chains` in the config.
 
 
-rule simulate_depth:
-    """Fig 2: rank notions of BN and vanilla chains over 50,000 layers."""
+rule simulate_depth_sweep:
+    """Fig 2: rank notions of BN and vanilla chains over many layers."""
     output:
-        f"{RESULTS}/sims/fig2_depth.csv",
+        paths.depth_sweep(),
     params:
-        simulation=config["fig2"]["simulation"],
-        seed=config["seed"],
-        ranks=config["rank_notions"],
-        dtype=config["dtype"],
-    threads: config["threads"]
+        depth_sweep=plain(S.chains.depth_sweep),
+        rank_notions=plain(S.rank_notions),
+        seed=S.seed,
+        dtype=S.chains.dtype,
+    threads: S.chains.threads
     log:
-        f"{RESULTS}/logs/simulate_depth.log",
+        paths.log("simulate_depth_sweep"),
     benchmark:
-        f"{RESULTS}/benchmarks/simulate_depth.tsv"
+        paths.benchmark("simulate_depth_sweep")
     script:
-        "../scripts/simulate_depth.py"
+        "../scripts/simulate_depth_sweep.py"
 
 
-rule simulate_width:
-    """Figs 3a, 8, 9: the linear BN chains of one width d, every γ in one batch."""
+rule simulate_width_sweep:
+    """Figs 3a, 8, 9: the linear BN chains of one width, every γ in one batch."""
     output:
-        ranks=f"{RESULTS}/sims/chains/d{{d}}_ranks.csv",
-        moments=f"{RESULTS}/sims/chains/d{{d}}_moments.csv",
+        ranks=paths.width_sweep("{width}", "ranks"),
+        moments=paths.width_sweep("{width}", "moments"),
     params:
-        chains=without(config["chains"], "widths"),
-        seed=config["seed"],
-        ranks=config["rank_notions"],
-        dtype=config["dtype"],
-    threads: config["threads"]
+        width_sweep=S.chains.width_sweep.job(),
+        rank_notions=plain(S.rank_notions),
+        seed=S.seed,
+        dtype=S.chains.dtype,
+    threads: S.chains.threads
     log:
-        f"{RESULTS}/logs/simulate_width_d{{d}}.log",
+        paths.log("simulate_width_sweep", "width{width}"),
     benchmark:
-        f"{RESULTS}/benchmarks/simulate_width_d{{d}}.tsv"
+        paths.benchmark("simulate_width_sweep", "width{width}")
     script:
-        "../scripts/simulate_width.py"
+        "../scripts/simulate_width_sweep.py"
 
 
 rule simulate_spectrum:
     """Fig 3b: top eigenvalues of M over depth from nearly collinear inputs."""
     output:
-        f"{RESULTS}/sims/fig3b_spectrum.csv",
+        paths.spectrum(),
     params:
-        spectrum=config["fig3"]["spectrum"],
-        seed=config["seed"],
-        dtype=config["dtype"],
-    threads: config["threads"]
+        spectrum=plain(S.chains.spectrum),
+        seed=S.seed,
+        dtype=S.chains.dtype,
+    threads: S.chains.threads
     log:
-        f"{RESULTS}/logs/simulate_spectrum.log",
+        paths.log("simulate_spectrum"),
     benchmark:
-        f"{RESULTS}/benchmarks/simulate_spectrum.tsv"
+        paths.benchmark("simulate_spectrum")
     script:
         "../scripts/simulate_spectrum.py"

@@ -1,29 +1,23 @@
-# Helpers shared by all rules: config validation, output paths per preset, targets.
+# Shared by all rules: the config checked and turned into settings objects once, the
+# paths of every artefact (bnrank.paths), and the figure registry (bnrank.figures).
 
-from snakemake.utils import validate
+from bnrank import config as config_checks
+from bnrank.figures import ARTEFACTS, FIGURES
+from bnrank.paths import Paths
+from bnrank.settings import Settings, plain
+from bnrank.workflow import run_finished, run_started
 
-from bnrank.config import check_config, config_error, schema_errors
-
-SCHEMA = f"{workflow.basedir}/schemas/config.schema.yaml"
-
-# Stop before any job runs when the config is invalid, naming each bad key.
-if problems := schema_errors(config, SCHEMA):
-    raise config_error(problems)
-validate(config, SCHEMA)  # fills in the schema's defaults
-if problems := check_config(config):
-    raise config_error(problems)
-
-RESULTS = f"results/{config['preset']}"
-DATA = config["data"]["directory"]
-FIGURES = ["fig1", "fig2", "fig3", "fig4", "fig6", "fig8", "fig9", "fig11", "fig12"]
-WIDTHS = config["chains"]["widths"]
-EXPERIMENTS = ["fig1", "fig4", "fig6", "fig12"]  # training runs (Fig 11 reads Fig 4's)
+# Stop before any job runs when the config is invalid, naming each bad key; fills in
+# the schema's defaults.
+config_checks.validate(config, f"{workflow.basedir}/schemas/config.schema.yaml")
+S = Settings.from_config(config)
+paths = Paths(f"results/{S.preset}", S.data.directory)
 
 
 wildcard_constraints:
-    fig="fig[0-9]+",
-    exp="fig[0-9]+",
-    d="[0-9]+",
+    figure="|".join(FIGURES),
+    experiment="|".join(S.experiments) or "none",
+    width="[0-9]+",
     depth="[0-9]+",
     seed="[0-9]+",
     norm="bn|none",
@@ -32,57 +26,101 @@ wildcard_constraints:
     variant="[a-z0-9_]+",
 
 
-def dataset_name(exp):
-    """The data set file an experiment trains on (CIFAR-10 or its stand-in, by the config)."""
-    name = config[exp]["dataset"]
-    return "cifar10_synthetic" if name == "cifar10" and config["data"]["cifar10"]["synthetic"] else name
+def figure_note(figure):
+    """The label on a figure and its claims: the preset's, and the stand-in's if any."""
+    experiment = FIGURES[figure].experiment
+    stand_in = experiment is not None and S.stand_in(experiment)
+    return "; ".join(n for n in [S.label, "synthetic CIFAR-10 stand-in, not CIFAR-10" if stand_in else ""] if n)
 
 
-def dataset_file(exp):
-    return f"{DATA}/{dataset_name(exp)}.pt"
+def dataset_file(experiment):
+    return paths.dataset(S.dataset_name(experiment))
 
 
-def stand_in_note(exp):
-    """The label every figure and claim made from the CIFAR-10 stand-in carries."""
-    return "synthetic CIFAR-10 stand-in, not CIFAR-10" if dataset_name(exp).endswith("_synthetic") else ""
+def init_weights_file(experiment, variant, depth, seed):
+    v = S.variants[variant]
+    return paths.init_weights(S.dataset_name(experiment), v.norm, v.init, depth, seed)
 
 
-def figure_note(*exps):
-    return "; ".join(n for n in [config["label"], *{stand_in_note(e) for e in exps}] if n)
-
-
-def arch_settings():
-    t = config["training"]
-    return {"width": t["width"], "activation": t["activation"], "bn_affine": t["bn_affine"]}
-
-
-def init_file(exp, variant, depth, seed):
-    v = config["variants"][variant]
-    return f"{RESULTS}/init/{dataset_name(exp)}/{v['norm']}-{v['init']}/d{depth}/s{seed}.npz"
-
-
-def start_file(exp, variant, depth, seed):
+def start_weights_file(experiment, variant, depth, seed):
     """A training run's starting weights: pretrained if its variant says so, else initial."""
-    if config["variants"][variant].get("pretrain"):
-        return f"{RESULTS}/pretrain/{exp}/{variant}/d{depth}/s{seed}.npz"
-    return init_file(exp, variant, depth, seed)
+    if S.variants[variant].pretrain:
+        return paths.pretrained_weights(experiment, variant, depth, seed)
+    return init_weights_file(experiment, variant, depth, seed)
 
 
-def train_files(exp, kind="metrics"):
-    e = config[exp]
-    return [f"{RESULTS}/train/{exp}/{v}/d{d}/{kind}.csv" for v in e["variants"] for d in e["depths"]]
+def data_sources(dataset):
+    """The settings of ``data`` a data set's job uses: where to look, or how to make the stand-in."""
+    d = S.data
+    if dataset == "fashion_mnist":
+        return plain(d.fashion_mnist)
+    if dataset == "cifar10":
+        return {"directory": d.cifar10.directory, "url": d.cifar10.url}
+    return plain(d.cifar10.stand_in)
 
 
-def figure_outputs(fig):
-    """Everything a figure target delivers: PDF, PNG, tidy table and claims."""
-    return [
-        f"{RESULTS}/figures/{fig}.pdf",
-        f"{RESULTS}/figures/{fig}.png",
-        f"{RESULTS}/tables/{fig}.csv",
-        f"{RESULTS}/claims/{fig}.csv",
-    ]
+def init_grid(w):
+    """The (depth, seed) pairs an experiment measures at initialisation."""
+    grid = S.experiments[w.experiment].measure_init
+    return [(depth, seed) for depth in grid.depths for seed in range(grid.n_seeds)]
 
 
-def without(section, *keys):
-    """A config section minus ``keys`` (settings its jobs do not use)."""
-    return {k: v for k, v in section.items() if k not in keys}
+def experiment_files(experiment, artefact):
+    """Every (variant, depth) file of an experiment's ``metrics`` or ``ranks``."""
+    e = S.experiments[experiment]
+    make = {"metrics": paths.metrics, "ranks": paths.ranks}[artefact]
+    return [make(experiment, v, d) for v in e.variants for d in e.depths]
+
+
+def artefact_files(figure, artefact):
+    """The file, or files, of one artefact a figure's table reads (bnrank.figures.ARTEFACTS)."""
+    experiment = FIGURES[figure].experiment
+    widths = S.chains.width_sweep.widths
+    if artefact == "depth_sweep":
+        return paths.depth_sweep()
+    if artefact == "width_ranks":
+        return [paths.width_sweep(w, "ranks") for w in widths]
+    if artefact == "width_moments":
+        return [paths.width_sweep(w, "moments") for w in widths]
+    if artefact == "spectrum":
+        return paths.spectrum()
+    if artefact == "init_ranks":
+        return [paths.init_ranks(experiment, v) for v in S.experiments[experiment].variants]
+    if artefact in ("metrics", "ranks"):
+        return experiment_files(experiment, artefact)
+    if artefact == "selected":
+        return paths.selected_lr(experiment)
+    raise ValueError(f"{figure} reads {artefact!r}, which no stage makes; artefacts: {', '.join(ARTEFACTS)}")
+
+
+def variant_kinds(experiment):
+    """Each variant's normalisation, init scheme and pretraining iterations, for tables."""
+    kinds = {}
+    for name in S.experiments[experiment].variants:
+        v, pretraining = S.variants[name], S.pretraining_of(name)
+        kinds[name] = {**plain(v), "pretrain_iterations": pretraining.iterations if pretraining else 0}
+    return kinds
+
+
+def table_context(figure):
+    """The facts about its experiment a figure's table takes (bnrank.figures.CONTEXT)."""
+    f = FIGURES[figure]
+    if not f.context:
+        return {}
+    facts = {
+        "variants": lambda: variant_kinds(f.experiment),
+        "dataset": lambda: S.dataset_name(f.experiment),
+        "width": lambda: S.network.width,
+    }
+    return {name: facts[name]() for name in f.context}
+
+
+def section(figure, part):
+    """``figN.table`` or ``figN.claims`` of the config."""
+    return config[figure].get(part, {})
+
+
+def plot_options(figure):
+    """The table settings and thresholds a figure's plot draws."""
+    given = {**section(figure, "table"), **section(figure, "claims")}
+    return {name: given[name] for name in FIGURES[figure].plot_options}

@@ -3,11 +3,11 @@
 
 rule init_weights:
     output:
-        f"{RESULTS}/init/{{dataset}}/{{norm}}-{{scheme}}/d{{depth}}/s{{seed}}.npz",
+        paths.init_weights("{dataset}", "{norm}", "{scheme}", "{depth}", "{seed}"),
     params:
-        arch=arch_settings(),
-        base_seed=config["seed"],
+        network=plain(S.network),
+        base_seed=S.seed,
     log:
-        f"{RESULTS}/logs/init/{{dataset}}_{{norm}}-{{scheme}}_d{{depth}}_s{{seed}}.log",
+        paths.log("init_weights", "{dataset}_{norm}-{scheme}_depth{depth}_seed{seed}"),
     script:
         "../scripts/init_weights.py"

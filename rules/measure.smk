@@ -3,33 +3,25 @@
 # with the same function, because keeping every epoch's weights would cost gigabytes.
 
 
-def init_grid(w):
-    e = config[w.exp]
-    return [(d, s) for d in e["rank_depths"] for s in range(e["rank_seeds"])]
-
-
 rule measure_init:
     input:
-        data=lambda w: dataset_file(w.exp),
-        weights=lambda w: [init_file(w.exp, w.variant, d, s) for d, s in init_grid(w)],
+        data=lambda w: dataset_file(w.experiment),
+        weights=lambda w: [init_weights_file(w.experiment, w.variant, d, s) for d, s in init_grid(w)],
     output:
-        f"{RESULTS}/measure/{{exp}}/{{variant}}_init.csv",
+        paths.init_ranks("{experiment}", "{variant}"),
     params:
         grid=init_grid,
-        settings=lambda w: {
-            "dataset": dataset_name(w.exp),
-            "norm": config["variants"][w.variant]["norm"],
-            "arch": arch_settings(),
-            "train_samples": config[w.exp]["train_samples"],
-            "probe": config["training"]["probe"],
-            "base_seed": config["seed"],
-            "input_scale": config["training"]["input_scale"],
-            "dtype": config["training"]["measure_dtype"],
-            "taus": config["rank_notions"]["taus"],
-            "eig_threshold": config["rank_notions"]["eig_threshold"],
-        },
-    threads: config["training"]["threads"]
+        dataset=lambda w: S.dataset_name(w.experiment),
+        norm=lambda w: S.variants[w.variant].norm,
+        network=plain(S.network),
+        train_samples=lambda w: S.experiments[w.experiment].train_samples,
+        input_scale=S.training.input_scale,
+        measurement=plain(S.measurement),
+        base_seed=S.seed,
+    threads: S.training.threads
     log:
-        f"{RESULTS}/logs/measure_init_{{exp}}_{{variant}}.log",
+        paths.log("measure_init", "{experiment}_{variant}"),
+    benchmark:
+        paths.benchmark("measure_init", "{experiment}_{variant}")
     script:
         "../scripts/measure_init.py"

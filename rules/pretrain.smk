@@ -1,28 +1,24 @@
 # Rank pretraining (Algorithm 1) of the variants that ask for it.
 
 
-def pretrain_settings(w):
-    return config["pretraining"][config["variants"][w.variant]["pretrain"]]
-
-
 rule pretrain:
     input:
-        data=lambda w: dataset_file(w.exp),
-        weights=lambda w: init_file(w.exp, w.variant, w.depth, w.seed),
+        data=lambda w: dataset_file(w.experiment),
+        weights=lambda w: init_weights_file(w.experiment, w.variant, w.depth, w.seed),
     output:
-        weights=f"{RESULTS}/pretrain/{{exp}}/{{variant}}/d{{depth}}/s{{seed}}.npz",
-        log_table=f"{RESULTS}/pretrain/{{exp}}/{{variant}}/d{{depth}}/s{{seed}}.csv",
+        weights=paths.pretrained_weights("{experiment}", "{variant}", "{depth}", "{seed}"),
+        log_table=paths.pretrain_log("{experiment}", "{variant}", "{depth}", "{seed}"),
     params:
-        dataset=lambda w: dataset_name(w.exp),
-        arch=arch_settings(),
-        settings=pretrain_settings,
-        train_samples=lambda w: config[w.exp]["train_samples"],
-        input_scale=config["training"]["input_scale"],
-        base_seed=config["seed"],
-    threads: config["training"]["threads"]
+        dataset=lambda w: S.dataset_name(w.experiment),
+        network=plain(S.network),
+        pretraining=lambda w: plain(S.pretraining_of(w.variant)),
+        train_samples=lambda w: S.experiments[w.experiment].train_samples,
+        input_scale=S.training.input_scale,
+        base_seed=S.seed,
+    threads: S.training.threads
     log:
-        f"{RESULTS}/logs/pretrain/{{exp}}_{{variant}}_d{{depth}}_s{{seed}}.log",
+        paths.log("pretrain", "{experiment}_{variant}_depth{depth}_seed{seed}"),
     benchmark:
-        f"{RESULTS}/benchmarks/pretrain/{{exp}}_{{variant}}_d{{depth}}_s{{seed}}.tsv"
+        paths.benchmark("pretrain", "{experiment}_{variant}_depth{depth}_seed{seed}")
     script:
         "../scripts/pretrain.py"

@@ -1,59 +1,45 @@
 # Training: every (seed, learning rate) of one (experiment, variant, depth) in one batched job.
 
 
-def train_settings(w):
-    e, t = config[w.exp], config["training"]
-    return {
-        "lrs": e["lrs"][w.variant],
-        "dataset": dataset_name(w.exp),
-        "depth": int(w.depth),
-        "norm": config["variants"][w.variant]["norm"],
-        "arch": arch_settings(),
-        "epochs": e["epochs"],
-        "batch": e["batch"],
-        "train_samples": e["train_samples"],
-        "input_scale": t["input_scale"],
-        "probe": t["probe"],
-        "measure_dtype": t["measure_dtype"],
-        "taus": config["rank_notions"]["taus"],
-        "eig_threshold": config["rank_notions"]["eig_threshold"],
-        "device": t["device"],
-    }
-
-
 rule train:
     """SGD over the learning-rate grid for all seeds at once; checkpoints every epoch."""
     input:
-        data=lambda w: dataset_file(w.exp),
-        weights=lambda w: [start_file(w.exp, w.variant, w.depth, s) for s in range(config[w.exp]["seeds"])],
+        data=lambda w: dataset_file(w.experiment),
+        weights=lambda w: [
+            start_weights_file(w.experiment, w.variant, w.depth, s) for s in S.experiments[w.experiment].seeds
+        ],
     output:
-        metrics=f"{RESULTS}/train/{{exp}}/{{variant}}/d{{depth}}/metrics.csv",
-        ranks=f"{RESULTS}/train/{{exp}}/{{variant}}/d{{depth}}/ranks.csv",
+        metrics=paths.metrics("{experiment}", "{variant}", "{depth}"),
+        ranks=paths.ranks("{experiment}", "{variant}", "{depth}"),
     params:
-        settings=train_settings,
-        seeds=lambda w: list(range(config[w.exp]["seeds"])),
-        base_seed=config["seed"],
-        checkpoint=lambda w: f"{RESULTS}/train/{w.exp}/{w.variant}/d{w.depth}/checkpoint.pt",
-    threads: config["training"]["threads"]
+        dataset=lambda w: S.dataset_name(w.experiment),
+        norm=lambda w: S.variants[w.variant].norm,
+        network=plain(S.network),
+        training=lambda w: plain(S.training_job(w.experiment, w.variant)),
+        measurement=plain(S.measurement),
+        seeds=lambda w: S.experiments[w.experiment].seeds,
+        base_seed=S.seed,
+        checkpoint=lambda w: paths.checkpoint(w.experiment, w.variant, w.depth),
+    threads: S.training.threads
     resources:
         gpu=1,
     log:
-        f"{RESULTS}/logs/train/{{exp}}_{{variant}}_d{{depth}}.log",
+        paths.log("train", "{experiment}_{variant}_depth{depth}"),
     benchmark:
-        f"{RESULTS}/benchmarks/train/{{exp}}_{{variant}}_d{{depth}}.tsv"
+        paths.benchmark("train", "{experiment}_{variant}_depth{depth}")
     script:
         "../scripts/train.py"
 
 
 rule select_lr:
-    """The learning rate of each (variant, depth), by the config's rule; recorded in the tables."""
+    """The learning rate of each (variant, depth), by training.lr_rule; recorded in the tables."""
     input:
-        metrics=lambda w: train_files(w.exp),
+        metrics=lambda w: experiment_files(w.experiment, "metrics"),
     output:
-        f"{RESULTS}/train/{{exp}}/selected_lr.csv",
+        paths.selected_lr("{experiment}"),
     params:
-        rule=config["training"]["lr_rule"],
+        lr_rule=S.training.lr_rule,
     log:
-        f"{RESULTS}/logs/select_lr_{{exp}}.log",
+        paths.log("select_lr", "{experiment}"),
     script:
         "../scripts/select_lr.py"

@@ -1,10 +1,11 @@
-"""A figure (PDF and PNG) drawn from its table."""
+"""A figure (PDF and PNG) drawn by its registered plot from its table."""
 
 import pandas as pd
 
 from bnrank import plots, workflow
+from bnrank.figures import FIGURES
 
 with workflow.logged(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
-    p = snakemake.params
+    name, p = snakemake.wildcards.figure, snakemake.params
     table = pd.read_csv(snakemake.input[0])
-    plots.draw(snakemake.wildcards.fig, table, list(snakemake.output), p.preset, p.label, **p.options)
+    plots.draw(name, FIGURES[name].plot, table, list(snakemake.output), p.preset, p.label, **p.options)

@@ -2,10 +2,11 @@
 
 from pathlib import Path
 
-from bnrank import experiments, workflow
+from bnrank import workflow
+from bnrank.nets import experiments
 
 with workflow.logged(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
-    p = snakemake.params
-    dataset = experiments.prepare_dataset(p.kind, p.cache, **p.sources)
-    print(f"{p.kind}: {len(dataset.train_y)} training and {len(dataset.test_y)} test samples from {dataset.source}")
+    name, p = snakemake.wildcards.dataset, snakemake.params
+    dataset = experiments.prepare_dataset(name, p.sources, p.cache)
+    print(f"{name}: {len(dataset.train_y)} training and {len(dataset.test_y)} test samples from {dataset.source}")
     dataset.save(Path(snakemake.output[0]))

@@ -4,4 +4,4 @@ from bnrank import tables, workflow
 
 with workflow.logged(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
     frames = workflow.read_inputs(snakemake.input)["metrics"]
-    tables.select_learning_rates(frames, snakemake.params.rule).to_csv(snakemake.output[0], index=False)
+    tables.select_learning_rates(frames, snakemake.params.lr_rule).to_csv(snakemake.output[0], index=False)

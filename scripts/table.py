@@ -1,10 +1,10 @@
-"""A figure's table from its simulation outputs (``bnrank.tables.<figure>``)."""
+"""A figure's table, by its registered table builder, from the artefacts it reads."""
 
-from pathlib import Path
-
-from bnrank import tables, workflow
+from bnrank import workflow
+from bnrank.figures import FIGURES
 
 with workflow.logged(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
-    build = getattr(tables, Path(snakemake.output[0]).stem)
-    table = build(**workflow.read_inputs(snakemake.input), **dict(snakemake.params.items()))
+    p = snakemake.params
+    build = FIGURES[snakemake.wildcards.figure].table
+    table = build(**workflow.read_inputs(snakemake.input), **p.settings, **p.context)
     table.to_csv(snakemake.output[0], index=False)

@@ -4,15 +4,15 @@ import numpy as np
 import pytest
 import torch
 
-from bnrank.chain import Chain, ChainError, batch_norm, run_chains
-from bnrank.random import draw, run_keys
+from bnrank.chains.chain import Chain, ChainError, batch_norm, run_chains
+from bnrank.chains.random import draw, run_keys
 from bnrank.rank import rank_notions
 
 
 def naive_step(W, H, chain, center):
-    """One layer of §1 written out plainly: φ(norm(W H + H/γ))."""
+    """One layer of docs/figures.md §1 written out plainly: φ(norm(W H + H/γ))."""
     Z = W @ H + (0 if math.isinf(chain.gamma) else H / chain.gamma)
-    if chain.normalization == "bn":
+    if chain.norm == "bn":
         Z = batch_norm(Z, center)
     return {"linear": Z, "relu": np.maximum(Z, 0), "tanh": np.tanh(Z)}[chain.activation]
 
@@ -54,7 +54,7 @@ def test_power_of_two_rescaling_is_exact():
     for w in weights:  # the engine's product, without rescaling
         expected = torch.bmm(w, expected)
     expected = expected.numpy()
-    (_, H), = run_chains(x0, [Chain("none", "linear")], steps, [steps], keys, "gaussian")
+    ((_, H),) = run_chains(x0, [Chain("none", "linear")], steps, [steps], keys, "gaussian")
     ratio = H[:, 0] / expected
     exponents = np.log2(ratio)
     assert np.all(exponents == np.round(exponents))  # a power of two, bit for bit
@@ -65,7 +65,7 @@ def test_bn_rows_have_unit_mean_square_and_zero_mean_when_centred():
     keys = run_keys(2, 4, 0)
     x0 = np.random.default_rng(2).standard_normal((4, 8, 16))
     chains = [Chain("bn", "linear"), Chain("bn", "linear", 0.1)]
-    for layer, H in run_chains(x0, chains, 50, range(1, 51, 7), keys, "uniform", center=True):
+    for _, H in run_chains(x0, chains, 50, range(1, 51, 7), keys, "uniform", center=True):
         np.testing.assert_allclose(np.square(H).mean(-1), 1.0, rtol=1e-12)
         np.testing.assert_allclose(H.mean(-1), 0.0, atol=1e-12)
 
@@ -73,19 +73,21 @@ def test_bn_rows_have_unit_mean_square_and_zero_mean_when_centred():
 def test_unnormalised_chains_never_overflow():
     keys = run_keys(3, 2, 0)
     x0 = np.random.default_rng(3).standard_normal((2, 32, 32))
-    (_, H), = run_chains(x0, [Chain("none", "linear"), Chain("none", "relu")], 3000, [3000], keys, "uniform")
+    ((_, H),) = run_chains(x0, [Chain("none", "linear"), Chain("none", "relu")], 3000, [3000], keys, "uniform")
     assert np.isfinite(H).all()  # 32^1500 would overflow without rescaling
     assert (rank_notions(H)["matrix_rank"] <= 3).all()  # Lemma 3: rank collapse
 
 
 def test_same_seed_same_bits_and_runs_do_not_depend_on_each_other():
-    def final(runs, steps, chains=(Chain("bn", "relu"), Chain("none", "linear"))):
+    chains = (Chain("bn", "relu"), Chain("none", "linear"))
+
+    def final(runs, steps):
         keys = run_keys(11, runs, 5)
         x0 = np.broadcast_to(np.eye(8), (runs, 8, 8))
         return [H.copy() for _, H in run_chains(x0, list(chains), steps, [10, steps], keys, "gaussian")]
 
     a, b = final(3, 40), final(3, 40)
-    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+    assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
     fewer = final(1, 40)
     assert np.array_equal(a[1][:1], fewer[1])  # run 0 is the same whatever the number of runs
     shorter = final(3, 25)
@@ -107,5 +109,5 @@ def test_chain_rejects_bad_settings():
         Chain("bn", "sigmoid")
     with pytest.raises(ValueError, match="gamma"):
         Chain("bn", "linear", 0.0)
-    with pytest.raises(ValueError, match="normalization"):
+    with pytest.raises(ValueError, match="norm"):
         Chain("layer", "linear")

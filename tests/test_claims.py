@@ -16,7 +16,7 @@ def fig2_table(vanilla_final):
         for run in range(2):
             rows += [
                 {"network": net, "activation": "linear", "run": run, "depth": depth, "rank": r, "d": 32}
-                for depth, r in zip((0, 1000, 2000), ranks)
+                for depth, r in zip((0, 1000, 2000), ranks, strict=True)
             ]
     return pd.DataFrame(rows)
 
@@ -59,7 +59,9 @@ def test_fig8_and_fig9_from_tables_of_chain_moments():
 
 
 def test_check_and_summary_carry_the_note():
-    frame = claims.check("fig2", fig2_table(1), {"vanilla_max_rank": 2, "bn_min_rank_over_sqrt_d": 1}, note="stand-in")
+    frame = claims.check(
+        claims.fig2, fig2_table(1), {"vanilla_max_rank": 2, "bn_min_rank_over_sqrt_d": 1}, note="stand-in"
+    )
     assert list(frame.columns) == claims.COLUMNS
     assert (frame["note"] == "stand-in").all()
     text = claims.summary({"fig2": frame}, title="Claims")

@@ -1,10 +1,12 @@
 import copy
+import typing
 
 import pytest
 import yaml
-from snakemake.utils import validate
 
-from bnrank.config import check_config, schema_errors
+from bnrank import settings
+from bnrank.config import check_config, load_schema, schema_errors
+from bnrank.settings import Settings
 from tests.conftest import QUICK, REPO
 
 SCHEMA = str(REPO / "schemas" / "config.schema.yaml")
@@ -14,37 +16,99 @@ def paper_config():
     return yaml.safe_load((REPO / "config.yaml").read_text())
 
 
-def test_paper_and_quick_configs_are_valid():
-    config = paper_config()
+def merged(base: dict, overlay: dict) -> dict:
+    """``overlay`` merged into ``base`` key by key, as Snakemake merges --configfile."""
+    out = copy.deepcopy(base)
+    for key, value in overlay.items():
+        out[key] = merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def filled(config):
     assert schema_errors(config, SCHEMA) == []
-    quick = copy.deepcopy(config)
-    for section, values in yaml.safe_load(QUICK.read_text()).items():
-        quick[section] = {**quick[section], **values} if isinstance(values, dict) else values
-    assert schema_errors(quick, SCHEMA) == []
-    validate(config, SCHEMA)
+    return config
+
+
+def test_paper_and_quick_configs_are_valid_and_build_settings():
+    config = filled(paper_config())
     assert check_config(config) == []
+    quick = filled(merged(paper_config(), yaml.safe_load(QUICK.read_text())))
+    assert check_config(quick) == []
+    s = Settings.from_config(quick)
+    assert s.chains.width_sweep.widths == (8, 16, 32, 64, 128, 256)
+    assert s.experiments["fig1"].measure_init.n_seeds == 5 and s.experiments["fig1"].n_seeds == 2
+    assert s.dataset_name("fig4") == "cifar10_synthetic" and s.stand_in("fig4") and not s.stand_in("fig1")
+    assert s.training_job("fig4", "bn").lrs == (0.01, 0.001)
+    assert s.pretraining_of("pretrained_25").iterations == 25 and s.pretraining_of("bn") is None
+    assert s.measurement.rank_notions.taus == (0.5,)
+
+
+def test_settings_survive_the_trip_through_params():
+    s = Settings.from_config(filled(paper_config()))
+    for part in (s.chains.depth_sweep, s.chains.spectrum, s.measurement, s.network, s.training_job("fig1", "bn")):
+        assert settings.build(type(part), settings.plain(part)) == part
+    sweep = settings.build(settings.WidthSweep, s.chains.width_sweep.job())
+    assert sweep.widths == () and sweep.steps == s.chains.width_sweep.steps  # a width's job never sees the others
+
+
+def test_schema_enums_are_the_settings_literals():
+    """One fact, one place: the schema allows exactly the values the code knows."""
+    schema = load_schema(SCHEMA)
+    props = schema["properties"]
+    d = schema["definitions"]
+    pairs = [
+        (d["activation"]["enum"], settings.Activation),
+        (d["weights"]["enum"], settings.WeightLaw),
+        (props["variants"]["additionalProperties"]["properties"]["norm"]["enum"], settings.Norm),
+        (props["variants"]["additionalProperties"]["properties"]["init"]["enum"], settings.InitScheme),
+        (props["fig2"]["properties"]["table"]["properties"]["rank"]["enum"], settings.RankNotion),
+    ]
+    for enum, literal in pairs:
+        assert tuple(enum) == typing.get_args(literal)
 
 
 def test_schema_fills_defaults():
     config = paper_config()
-    del config["fig2"]["simulation"]["layers"], config["chains"]["gammas"], config["training"]
-    validate(config, SCHEMA)
-    assert config["fig2"]["simulation"]["layers"] == 50000
-    assert config["chains"]["gammas"][-1] == float("inf")
-    assert config["training"]["measure_dtype"] == "float32"
+    del config["chains"]["depth_sweep"]["layers"], config["chains"]["width_sweep"]["gammas"], config["measurement"]
+    filled(config)
+    assert config["chains"]["depth_sweep"]["layers"] == 50000
+    assert config["chains"]["width_sweep"]["gammas"][-1] == float("inf")
+    assert config["measurement"]["dtype"] == "float32"
+    assert config["fig2"]["table"] == {"rank": "matrix_rank", "tau": None}  # the table builder's default
     assert check_config(config) == []
 
 
 @pytest.mark.parametrize(
     "edit, expected",
     [
-        (lambda c: c["fig2"]["simulation"].update(width="wide"), "fig2.simulation.width: 'wide' is not of type 'integer'"),
-        (lambda c: c["fig2"]["simulation"].update(width=-3), "fig2.simulation.width: -3 is less than the minimum of 1"),
-        (lambda c: c["fig2"].update(rank="nuclear"), "fig2.rank: 'nuclear' is not one of"),
-        (lambda c: c["fig2"]["simulation"].update(activations=["relu", "sigmoid"]), "fig2.simulation.activations.1: 'sigmoid'"),
-        (lambda c: c["fig2"]["simulation"].update(lyers=10), "'lyers' was unexpected"),
-        (lambda c: c["chains"].update(gammas=[0.0]), "chains.gammas.0: 0.0 is less than or equal to the minimum of 0"),
-        (lambda c: c["chains"].update(weights="cauchy"), "chains.weights: 'cauchy' is not one of ['gaussian', 'uniform']"),
+        (
+            lambda c: c["chains"]["depth_sweep"].update(width="wide"),
+            "chains.depth_sweep.width: 'wide' is not of type 'integer'",
+        ),
+        (
+            lambda c: c["chains"]["depth_sweep"].update(width=-3),
+            "chains.depth_sweep.width: -3 is less than the minimum of 1",
+        ),
+        (lambda c: c["fig2"]["table"].update(rank="nuclear"), "fig2.table.rank: 'nuclear' is not one of"),
+        (
+            lambda c: c["chains"]["depth_sweep"].update(activations=["relu", "sigmoid"]),
+            "chains.depth_sweep.activations.1: 'sigmoid'",
+        ),
+        (lambda c: c["chains"]["depth_sweep"].update(lyers=10), "'lyers' was unexpected"),
+        (
+            lambda c: c["chains"]["width_sweep"].update(gammas=[0.0]),
+            "chains.width_sweep.gammas.0: 0.0 is less than or equal to the minimum of 0",
+        ),
+        (
+            lambda c: c["chains"]["width_sweep"].update(weights="cauchy"),
+            "chains.width_sweep.weights: 'cauchy' is not one of ['gaussian', 'uniform']",
+        ),
+        (lambda c: c["fig9"]["claims"].update(slope=[1.3]), "fig9.claims.slope: [1.3] is too short"),
+        (
+            lambda c: c["fig8"]["claims"].update(min_width="ten"),
+            "fig8.claims.min_width: 'ten' is not of type 'integer'",
+        ),
+        (lambda c: c.update(fig99={"claims": {}}), "'fig99' was unexpected"),
     ],
 )
 def test_schema_errors_name_the_key_and_what_is_allowed(edit, expected):
@@ -56,30 +120,40 @@ def test_schema_errors_name_the_key_and_what_is_allowed(edit, expected):
 
 def test_misspelt_key_lists_the_allowed_keys():
     config = paper_config()
-    config["fig2"]["simulation"]["lyers"] = 10
+    config["chains"]["depth_sweep"]["lyers"] = 10
     (problem,) = schema_errors(config, SCHEMA)
     assert "allowed keys: width, batch, runs, layers" in problem
 
 
 def test_cross_key_rules():
-    config = paper_config()
-    validate(config, SCHEMA)
-    config["fig3"]["tau"] = 0.3
-    config["chains"]["steps"] = 500
-    config["fig3"]["spectrum"]["top"] = 60
+    config = filled(paper_config())
+    config["fig3"]["table"]["tau"] = 0.3
+    config["chains"]["width_sweep"]["steps"] = 500
+    config["chains"]["spectrum"]["top"] = 60
+    config["fig9"]["claims"]["slope"] = [1.7, 1.3]
     problems = "\n".join(check_config(config))
-    assert "fig3.tau: 0.3 is not among rank_notions.taus" in problems
-    assert "chains.steps: 500 leaves no rank sample" in problems
-    assert "fig3.spectrum.top: 60 exceeds fig3.spectrum.width (50)" in problems
+    assert "fig3.table.tau: 0.3 is not among rank_notions.taus" in problems
+    assert "chains.width_sweep.steps: 500 leaves no rank sample" in problems
+    assert "chains.spectrum.top: 60 exceeds chains.spectrum.width (50)" in problems
+    assert "fig9.claims.slope: lower end 1.7 exceeds upper end 1.3" in problems
 
 
 @pytest.mark.parametrize(
     "edit, expected",
     [
-        (lambda c: c["fig1"].update(dataset="mnist"), "fig1.dataset: 'mnist' is not one of ['fashion_mnist', 'cifar10']"),
+        (
+            lambda c: c["experiments"]["fig1"].update(dataset="mnist"),
+            "experiments.fig1.dataset: 'mnist' is not one of ['fashion_mnist', 'cifar10']",
+        ),
         (lambda c: c["variants"]["bn"].update(init="orthogonal"), "variants.bn.init: 'orthogonal' is not one of"),
-        (lambda c: c["fig4"]["lrs"].update(bn=[]), "fig4.lrs.bn: [] should be non-empty"),
-        (lambda c: c["fig6"].update(depths=[0]), "fig6.depths.0: 0 is less than the minimum of 1"),
+        (lambda c: c["experiments"]["fig4"]["lrs"].update(bn=[]), "experiments.fig4.lrs.bn: [] should be non-empty"),
+        (
+            lambda c: c["experiments"]["fig6"].update(depths=[0]),
+            "experiments.fig6.depths.0: 0 is less than the minimum",
+        ),
+        (lambda c: c["experiments"]["fig1"].update(seeds=3), "'seeds' was unexpected"),
+        (lambda c: c["fig1"]["claims"].update(bn_max_dorp=0.1), "fig1.claims: Additional properties are not allowed"),
+        (lambda c: c["fig9"]["claims"].pop("slope"), "fig9.claims: 'slope' is a required property"),
     ],
 )
 def test_training_schema_errors(edit, expected):
@@ -92,18 +166,38 @@ def test_training_schema_errors(edit, expected):
 @pytest.mark.parametrize(
     "edit, expected",
     [
-        (lambda c: c["fig1"].update(batch=70000), "fig1.batch: 70000 exceeds the 60000 training samples of fashion_mnist"),
-        (lambda c: c["fig12"].update(train_samples=100, batch=128), "fig12.batch: 128 exceeds the 100 training samples"),
-        (lambda c: c["fig4"].update(variants=["pretrained", "layernorm"]), "fig4.variants: 'layernorm' is not a key of variants"),
-        (lambda c: c["fig6"]["lrs"].pop("bn"), "fig6.lrs: no learning-rate grid for variant 'bn'"),
-        (lambda c: c["variants"]["pretrained"].update(pretrain="deeper"), "variants.pretrained.pretrain: 'deeper' is not a key of pretraining"),
-        (lambda c: c["fig1"]["claims"].update(bn_max_dorp=0.1), "fig1.claims: unknown bn_max_dorp"),
-        (lambda c: c["fig9"]["claims"].pop("slope"), "fig9.claims: missing slope"),
+        (
+            lambda c: c["experiments"]["fig1"].update(batch=70000),
+            "experiments.fig1.batch: 70000 exceeds the 60000 training samples of fashion_mnist",
+        ),
+        (
+            lambda c: c["experiments"]["fig12"].update(train_samples=100, batch=128),
+            "experiments.fig12.batch: 128 exceeds the 100 training samples",
+        ),
+        (
+            lambda c: c["experiments"]["fig4"].update(variants=["pretrained", "layernorm"]),
+            "experiments.fig4.variants: 'layernorm' is not a key of variants",
+        ),
+        (
+            lambda c: c["experiments"]["fig6"]["lrs"].pop("bn"),
+            "experiments.fig6.lrs: no learning-rate grid for variant 'bn'",
+        ),
+        (
+            lambda c: c["variants"]["pretrained"].update(pretrain="deeper"),
+            "variants.pretrained.pretrain: 'deeper' is not a key of pretraining",
+        ),
+        (
+            lambda c: c["experiments"].pop("fig12"),
+            "experiments: no experiment 'fig12', whose runs fig12 reads",
+        ),
+        (
+            lambda c: c["experiments"]["fig1"].pop("measure_init"),
+            "experiments.fig1.measure_init: required, fig1 plots ranks at initialisation",
+        ),
     ],
 )
 def test_training_cross_key_errors(edit, expected):
-    config = paper_config()
-    validate(config, SCHEMA)
+    config = filled(paper_config())
     edit(config)
     problems = "\n".join(check_config(config))
     assert expected in problems

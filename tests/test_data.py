@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bnrank import data
+from bnrank.nets import data
 
 
 def idx(array: np.ndarray) -> bytes:
@@ -100,7 +100,9 @@ def tiny_cifar_archive(path: Path) -> str:
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
         for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
-            payload = pickle.dumps({b"data": rng.integers(0, 256, (4, 3072), dtype=np.uint8), b"labels": list(range(4))})
+            payload = pickle.dumps(
+                {b"data": rng.integers(0, 256, (4, 3072), dtype=np.uint8), b"labels": list(range(4))}
+            )
             info = tarfile.TarInfo(f"cifar-10-batches-py/{name}")
             info.size = len(payload)
             tar.addfile(info, io.BytesIO(payload))
@@ -141,7 +143,9 @@ def test_dataset_file_round_trip(tmp_path, tiny_fashion):
     assert np.array_equal(again.train_x.numpy(), dataset.train_x.numpy()) and again.source == dataset.source
 
 
-@pytest.mark.skipif(not Path("/usr/share/datasets/fashion-mnist").exists(), reason="Debian's dataset-fashion-mnist is not installed")
+@pytest.mark.skipif(
+    not Path("/usr/share/datasets/fashion-mnist").exists(), reason="Debian's dataset-fashion-mnist is not installed"
+)
 def test_debian_fashion_mnist_passes_its_checksums():
     dataset = data.fashion_mnist_from_directory(Path("/usr/share/datasets/fashion-mnist"))
     assert dataset.train_x.shape == (60000, 784) and dataset.test_x.shape == (10000, 784)

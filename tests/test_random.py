@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from bnrank.random import draw, run_keys
+from bnrank.chains.random import draw, run_keys
 
 
 @pytest.mark.parametrize("law", ["gaussian", "uniform"])

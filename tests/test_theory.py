@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 
-from bnrank.chain import batch_norm
-from bnrank.random import draw, run_keys
+from bnrank.chains.chain import batch_norm
+from bnrank.chains.random import draw, run_keys
+from bnrank.chains.theory import ergodic_average, lemma7_drift, lemma13_bound, moments, regularity_constant
 from bnrank.rank import eigenvalues, second_moment
-from bnrank.theory import ergodic_average, lemma7_drift, lemma13_bound, moments, regularity_constant
 
 
 def test_lemma7_expected_drift_by_monte_carlo():

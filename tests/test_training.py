@@ -10,8 +10,10 @@ import pandas as pd
 import pytest
 import torch
 
-from bnrank import data, init, mlp, pretrain, tables, train
-from bnrank.measure import layer_ranks
+from bnrank import tables
+from bnrank.nets import data, init, mlp, pretrain, train
+from bnrank.nets.measure import layer_ranks
+from bnrank.settings import Measurement, Pretraining, RankNotions
 
 ARCH = init.Architecture(inputs=3072, width=16, depth=3, norm="bn")
 
@@ -93,7 +95,7 @@ def test_a_diverging_model_is_marked_and_the_others_go_on(tiny):
 
 RESUMABLE = """
 import sys, time, torch, pandas as pd
-from bnrank import data, init, mlp, train
+from bnrank.nets import data, init, mlp, train
 d = data.synthetic_cifar10(0, 2048, 256)
 arch = init.Architecture(inputs=3072, width=32, depth=4, norm="bn")
 params = mlp.stack([init.init_params(arch, "pytorch", (0, s), "x") for s in range(2)])
@@ -127,10 +129,13 @@ def test_a_killed_run_resumes_and_ends_where_an_uninterrupted_one_does(tmp_path)
 
 def test_pretraining_raises_the_rank_bound():
     gen = torch.Generator().manual_seed(0)
-    images = train.Split(torch.randint(0, 256, (512, 100), generator=gen, dtype=torch.uint8), torch.zeros(512, dtype=torch.long))
+    images = train.Split(
+        torch.randint(0, 256, (512, 100), generator=gen, dtype=torch.uint8), torch.zeros(512, dtype=torch.long)
+    )
     vanilla = init.Architecture(inputs=100, width=32, depth=8, norm="none")
     params = mlp.stack([init.init_params(vanilla, "xavier_normal", (0, 0), "x")])
-    log = pretrain.pretrain_rank(vanilla, params, images, pretrain.schedule(8, 4, True), 20, 1, 0.03, 32, 1 / 255, 0, True)
+    settings = Pretraining(every=4, last=True, iterations=20, steps_per_batch=1, lr=0.03, batch=32, pre_activation=True)
+    log = pretrain.pretrain_rank(vanilla, params, images, settings, 1 / 255, 0)
     assert [row["layer"] for row in log] == [4, 8]
     assert all(row["r_after"] > row["r_before"] for row in log)
     assert log[0]["r_after"] > 2 * log[0]["r_before"]
@@ -139,12 +144,13 @@ def test_pretraining_raises_the_rank_bound():
 
 
 def test_measured_rank_depends_on_the_dtype():
-    """FIGURES.md §1: a deep vanilla ReLU net's float32 rank collapses to one, float64 does not."""
+    """A deep vanilla ReLU net's float32 rank collapses to one, its float64 rank does not."""
     vanilla = init.Architecture(inputs=100, width=64, depth=24, norm="none")
     params = mlp.stack([init.init_params(vanilla, "pytorch", (0, 0), "x")])
     probe = torch.rand(64, 100)
-    f32 = layer_ranks(vanilla, params, probe, [24], "float32")[0]
-    f64 = layer_ranks(vanilla, params, probe, [24], "float64")[0]
+    notions = RankNotions(taus=(0.5,), eig_threshold=1e-9)
+    f32 = layer_ranks(vanilla, params, probe, Measurement(64, "float32", notions), [24])[0]
+    f64 = layer_ranks(vanilla, params, probe, Measurement(64, "float64", notions), [24])[0]
     assert f32["matrix_rank"] == 1 and f64["matrix_rank"] > 5
     assert f32["dtype"] == "float32" and f64["dtype"] == "float64"
 
@@ -152,7 +158,10 @@ def test_measured_rank_depends_on_the_dtype():
 def test_learning_rate_selection():
     rows = []
     for lr, losses in ((0.1, [0.5, float("nan")]), (0.01, [0.6, 0.7]), (0.001, [0.9, 0.8])):
-        rows += [{"variant": "bn", "depth": 4, "lr": lr, "seed": s, "epoch": 3, "train_loss": l, "train_acc": 1 - l} for s, l in enumerate(losses)]
+        rows += [
+            {"variant": "bn", "depth": 4, "lr": lr, "seed": s, "epoch": 3, "train_loss": l, "train_acc": 1 - l}
+            for s, l in enumerate(losses)
+        ]
     chosen = tables.select_learning_rates([pd.DataFrame(rows)], "best_final_train_loss")
     assert chosen[["variant", "depth", "lr"]].values.tolist() == [["bn", 4, 0.01]]  # a diverged seed counts as worst
     chosen = tables.select_learning_rates([pd.DataFrame(rows)], "best_final_train_acc")

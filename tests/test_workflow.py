@@ -1,16 +1,22 @@
-"""The Snakemake workflow: dry runs, config errors, failures, reruns, and a quick end-to-end run."""
+"""The Snakemake workflow: dry runs, config errors, failures, reruns, a new figure, and a
+quick end-to-end run."""
 
+import os
 import re
+import shutil
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
 
 from bnrank.claims import COLUMNS, STATUSES
-from tests.conftest import QUICK, snakemake, write_config
+from bnrank.figures import FIGURES
+from bnrank.paths import Paths
+from tests.conftest import QUICK, REPO, snakemake, write_config
 
-FIGURES = ["fig1", "fig2", "fig3", "fig4", "fig6", "fig8", "fig9", "fig11", "fig12"]
-TARGETS = FIGURES + ["claims", "all"]
-TABLE_COLUMNS = {
+TARGETS = [*FIGURES, "claims", "all"]
+TABLE_COLUMNS = {  # the columns each table must have beyond what its unit tests check
     "fig1": {"network", "depth", "seed", "rank_init", "train_acc", "lr", "rank_dtype"},
     "fig2": {"network", "activation", "run", "depth", "rank"},
     "fig3": {"d", "gamma", "rank"},
@@ -34,19 +40,23 @@ def test_every_target_dry_runs(tmp_path, preset):
     done = snakemake(tmp_path, "-n", *TARGETS, configfiles=preset)
     assert done.returncode == 0, done.stderr
     jobs = planned_jobs(done.stdout)
-    assert jobs["simulate_width"] == 6 and jobs["plot"] == 9 and jobs["check_claims"] == 9
+    n = len(FIGURES)
+    assert jobs["simulate_width_sweep"] == 6 and jobs["table"] == n and jobs["plot"] == n and jobs["check_claims"] == n
     # Fig 1's rank at init keeps the paper's grid in every preset: 17 depths × 2 variants × 5 seeds
     assert jobs["init_weights"] >= 170 and jobs["measure_init"] == 2
     assert jobs["train"] == (27 if preset else 34 + 9 + 9 + 5)
 
 
 def test_invalid_config_stops_before_any_job(tmp_path):
-    bad = write_config(tmp_path / "bad.yaml", {"fig2": {"rank": "nuclear", "simulation": {"width": -3, "lyers": 5}}})
+    bad = write_config(
+        tmp_path / "bad.yaml",
+        {"fig2": {"table": {"rank": "nuclear"}}, "chains": {"depth_sweep": {"width": -3, "lyers": 5}}},
+    )
     done = snakemake(tmp_path, "fig2", configfiles=(bad,))
     assert done.returncode != 0
     for expected in (
-        "fig2.rank: 'nuclear' is not one of ['matrix_rank', 'lower_bound', 'soft_rank', 'eig_count']",
-        "fig2.simulation.width: -3 is less than the minimum of 1",
+        "fig2.table.rank: 'nuclear' is not one of ['matrix_rank', 'lower_bound', 'soft_rank', 'eig_count']",
+        "chains.depth_sweep.width: -3 is less than the minimum of 1",
         "'lyers' was unexpected",
     ):
         assert expected in done.stderr
@@ -54,52 +64,101 @@ def test_invalid_config_stops_before_any_job(tmp_path):
 
 
 def test_missing_data_names_every_source_and_the_fixes(tmp_path):
+    data = tmp_path / "data"
     nowhere = write_config(
         tmp_path / "nowhere.yaml",
-        {"data": {"directory": str(tmp_path / "data"), "fashion_mnist": {"debian_dir": str(tmp_path / "none"), "url": None}}},
+        {"data": {"directory": str(data), "fashion_mnist": {"debian_dir": str(tmp_path / "none"), "url": None}}},
     )
-    done = snakemake(tmp_path, str(tmp_path / "data" / "fashion_mnist.pt"), configfiles=(nowhere,))
+    paths = Paths("unused", str(data))
+    done = snakemake(tmp_path, paths.dataset("fashion_mnist"), configfiles=(nowhere,))
     assert done.returncode != 0
-    log = (tmp_path / "data" / "logs" / "fashion_mnist.log").read_text()
+    log = open(paths.dataset_log("fashion_mnist")).read()
     assert f"Debian package folder {tmp_path / 'none'}: FileNotFoundError" in log
     assert "apt-get install dataset-fashion-mnist" in log
-    assert not (tmp_path / "data" / "fashion_mnist.pt").exists()
+    assert not os.path.exists(paths.dataset("fashion_mnist"))
 
 
 def test_a_failing_chain_leaves_no_output(tmp_path):
     # width 1: a vanilla ReLU chain dies (all zeros) within a few layers, so its scale is NaN
     dead = write_config(
         tmp_path / "dead.yaml",
-        {"preset": "dead", "fig2": {"simulation": {"width": 1, "layers": 200, "measure_every": 50, "activations": ["relu"]}}},
+        {
+            "preset": "dead",
+            "chains": {"depth_sweep": {"width": 1, "layers": 200, "measure_every": 50, "activations": ["relu"]}},
+        },
     )
     done = snakemake(tmp_path, "fig2", configfiles=(dead,))
     assert done.returncode != 0
-    log = (tmp_path / "results/dead/logs/simulate_depth.log").read_text()
-    assert re.search(r"ChainError: fig2: chain none/relu γ=inf at width d=1 \(run \d+\) produced NaN/inf by layer \d+", log)
-    assert not (tmp_path / "results/dead/sims/fig2_depth.csv").exists()
+    paths = Paths(str(tmp_path / "results" / "dead"), "unused")
+    log = open(paths.log("simulate_depth_sweep")).read()
+    assert re.search(
+        r"ChainError: fig2: chain none/relu γ=inf at width d=1 \(run \d+\) produced NaN/inf by layer \d+", log
+    )
+    assert not os.path.exists(paths.depth_sweep())
+
+
+def test_a_new_figure_is_one_registry_entry(tmp_path):
+    """A figure that reuses an existing experiment: one entry in bnrank/figures.py and its
+    config section, and `snakemake -n fig99` plans its whole chain of jobs."""
+    copy = tmp_path / "repo"
+    copy.mkdir()
+    for part in ("Snakefile", "config.yaml", "rules", "scripts", "bnrank", "schemas", "presets", "report"):
+        (shutil.copytree if (REPO / part).is_dir() else shutil.copy)(
+            REPO / part,
+            copy / part,
+            **({"ignore": shutil.ignore_patterns("__pycache__")} if (REPO / part).is_dir() else {}),
+        )
+    entry = (
+        '\nFIGURES["fig99"] = Figure("fig99", "Fig 4\'s runs again", tables.training_curves, claims.fig4, plots.fig4,'
+        ' experiment="fig4")\n'
+    )
+    with open(copy / "bnrank" / "figures.py", "a") as f:
+        f.write(entry)
+    section = write_config(
+        tmp_path / "fig99.yaml", {"fig99": {"claims": {"max_slowdown_ratio": 1.0, "bn_tolerance": 0.1}}}
+    )
+    command = [sys.executable, "-m", "snakemake", "-s", str(copy / "Snakefile"), "-d", str(tmp_path), "--cores", "1"]
+    command += ["-n", "fig99", "--configfile", str(QUICK), str(section)]
+    env = {**os.environ, "PYTHONPATH": str(copy)}  # the copy's package, not the installed one
+    done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    jobs = planned_jobs(done.stdout)
+    assert jobs == {
+        "fig99": 1,
+        "table": 1,
+        "check_claims": 1,
+        "plot": 1,
+        "select_lr": 1,
+        "train": 6,
+        "pretrain": 4,
+        "init_weights": 8,
+        "prepare_dataset": 1,  # 2 depths × 2 seeds × {none-xavier_normal, bn-pytorch}
+    }
+    assert "results/quick/figures/fig99.png" in done.stdout
+    assert "results/quick/train/fig4/bn/depth30/metrics.csv" in done.stdout
 
 
 @pytest.mark.slow
 def test_quick_preset_end_to_end(quick_run):
-    results = quick_run / "results" / "quick"
+    paths = Paths(str(quick_run / "results" / "quick"), "unused")
     for fig in FIGURES:
         for ext in ("pdf", "png"):
-            assert (results / "figures" / f"{fig}.{ext}").stat().st_size > 10_000
-        table = pd.read_csv(results / "tables" / f"{fig}.csv")
-        assert TABLE_COLUMNS[fig] <= set(table.columns)
-        claims = pd.read_csv(results / "claims" / f"{fig}.csv", keep_default_na=False)
+            assert os.path.getsize(paths.figure(fig, ext)) > 10_000
+        table = pd.read_csv(paths.table(fig))
+        assert TABLE_COLUMNS.get(fig, set()) <= set(table.columns) and len(table) > 0
+        claims = pd.read_csv(paths.claims(fig), keep_default_na=False)
         assert list(claims.columns) == COLUMNS
         assert set(claims["status"]) <= set(STATUSES) and len(claims) >= 2
         assert (claims["note"] != "").all()  # the quick preset says so on every claim
-    report = (results / "claims.md").read_text()
+    report = open(paths.claims_report()).read()
     assert all(f"## {fig}" in report for fig in FIGURES)
     for fig in ("fig4", "fig11"):  # made from the CIFAR-10 stand-in, and saying so
-        claims = pd.read_csv(results / "claims" / f"{fig}.csv")
+        claims = pd.read_csv(paths.claims(fig))
         assert claims["note"].str.contains("synthetic CIFAR-10 stand-in").all()
-    fig1 = pd.read_csv(results / "tables" / "fig1.csv")
-    assert sorted(fig1.dropna(subset=["rank_init"])["depth"].unique()) == [1, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30, 32]
-    assert fig1.dropna(subset=["rank_init"]).groupby("network")["seed"].nunique().tolist() == [5, 5]
-    fig3 = pd.read_csv(results / "tables" / "fig3.csv")
+    fig1 = pd.read_csv(paths.table("fig1")).dropna(subset=["rank_init"])
+    assert sorted(fig1["depth"].unique()) == [1, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30, 32]
+    assert fig1.groupby("network")["seed"].nunique().tolist() == [5, 5]
+    fig3 = pd.read_csv(paths.table("fig3"))
     assert sorted(fig3.loc[fig3.panel == "a", "gamma"].unique()) == [0.01, 1.0, float("inf")]
     assert sorted(fig3.loc[fig3.panel == "a", "d"].unique()) == [8, 16, 32, 64, 128, 256]
 
@@ -115,18 +174,22 @@ def test_complete_run_has_nothing_left_to_do(quick_run):
     "override, expected",
     [
         (
-            {"fig2": {"simulation": {"layers": 4000}}},
-            {"simulate_depth": 1, "table_fig2": 1, "plot": 1, "check_claims": 1, "claims": 1, "all": 1},
+            {"chains": {"depth_sweep": {"layers": 4000}}},
+            {"simulate_depth_sweep": 1, "table": 1, "plot": 1, "check_claims": 1, "claims": 1, "all": 1},
         ),
         ({"fig9": {"claims": {"slope": [1.2, 1.8]}}}, {"check_claims": 1, "claims": 1, "all": 1}),
-        ({"fig8": {"points": 50}}, {"table_fig8": 1, "plot": 1, "check_claims": 1, "claims": 1, "all": 1}),
-        ({"chains": {"widths": [8, 16, 32, 64, 128, 256, 512]}}, None),
+        ({"fig8": {"table": {"points": 50}}}, {"table": 1, "plot": 1, "check_claims": 1, "claims": 1, "all": 1}),
         (
-            {"fig6": {"epochs": 4}},
-            {"train": 5, "select_lr": 1, "table_fig6": 1, "plot": 1, "check_claims": 1, "claims": 1, "all": 1},
+            {"fig8": {"claims": {"max_alpha": 0.85}}},
+            {"plot": 1, "check_claims": 1, "claims": 1, "all": 1},  # Fig 8 draws its bound
+        ),
+        ({"chains": {"width_sweep": {"widths": [8, 16, 32, 64, 128, 256, 512]}}}, None),
+        (
+            {"experiments": {"fig6": {"epochs": 4}}},
+            {"train": 5, "select_lr": 1, "table": 1, "plot": 1, "check_claims": 1, "claims": 1, "all": 1},
         ),
     ],
-    ids=["fig2-layers", "fig9-threshold", "fig8-points", "new-width", "fig6-epochs"],
+    ids=["fig2-layers", "fig9-threshold", "fig8-points", "fig8-threshold", "new-width", "fig6-epochs"],
 )
 def test_changing_one_setting_reruns_only_its_jobs(quick_run, tmp_path, override, expected):
     change = write_config(tmp_path / "change.yaml", override)
@@ -134,6 +197,7 @@ def test_changing_one_setting_reruns_only_its_jobs(quick_run, tmp_path, override
     assert done.returncode == 0, done.stderr
     jobs = planned_jobs(done.stdout)
     if expected is None:  # a new width simulates that width only, then redraws Figs 3, 8, 9
-        assert jobs["simulate_width"] == 1 and "simulate_depth" not in jobs and "table_fig2" not in jobs
+        assert jobs["simulate_width_sweep"] == 1 and "simulate_depth_sweep" not in jobs
+        assert jobs["table"] == 3 and jobs["plot"] == 3
     else:
         assert jobs == expected

@@ -1,4 +1,4 @@
-"""Quantities of the paper's proof (App. E), restored in FIGURES.md §1.
+"""Quantities of the paper's proof (App. E), restored in docs/figures.md.
 
 Lemma 7 (reconstructed, checked by Monte Carlo in the tests): for the linear BN chain,
   E‖M_{ℓ+1}‖_F² − ‖M_ℓ‖_F² = 2γ²(d² − ‖M‖_F² + 4 Σ_i ((M²)_ii)² − 4 tr(M³)) + O(γ³).
@@ -11,8 +11,6 @@ from __future__ import annotations
 import numpy as np
 
 from bnrank.rank import second_moment
-
-MOMENTS = ("frob2", "diag_sq", "tr_m3")
 
 
 def moments(H: np.ndarray) -> dict[str, np.ndarray]:

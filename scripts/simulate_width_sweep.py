@@ -1,12 +1,18 @@
 """Figs 3a, 8, 9 simulation: linear BN chains of one width, all γ batched."""
 
-from bnrank import simulate, workflow
+from bnrank import workflow
+from bnrank.chains import simulate
+from bnrank.settings import RankNotions, WidthSweep, build
 
 with workflow.logged(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
     workflow.use_threads(snakemake.threads)
     p = snakemake.params
-    ranks, moments = simulate.width_chains(
-        int(snakemake.wildcards.d), **p.chains, seed=p.seed, **p.ranks, dtype=p.dtype
+    ranks, moments = simulate.width_sweep(
+        int(snakemake.wildcards.width),
+        build(WidthSweep, p.width_sweep),
+        build(RankNotions, p.rank_notions),
+        p.seed,
+        p.dtype,
     )
     ranks.to_csv(snakemake.output.ranks, index=False)
     moments.to_csv(snakemake.output.moments, index=False)

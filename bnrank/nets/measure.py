@@ -3,10 +3,10 @@
 The probe is a fixed set of training samples; each hidden layer's representation of
 it (width × probe, BN with the probe's own statistics, as in a training step) gets
 every rank notion of ``bnrank.rank``. Networks run in float32, so by default they are
-measured in float32 too, with float32's tolerance — FIGURES.md §1: the float32
-measurement shows the paper's collapse to rank one, the float64 one a rank near 65 —
-and the table records the dtype; ``dtype: float64`` recomputes the activations and
-measures them in float64.
+measured in float32 too, with float32's tolerance — the float32 measurement shows the
+paper's collapse of a deep vanilla net to rank one, a float64 one does not (see
+docs/figures.md, "Rank notions") — and the table records the dtype;
+``measurement.dtype: float64`` recomputes the activations and measures them in float64.
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from bnrank.init import Architecture
-from bnrank.mlp import forward
+from bnrank.nets.init import Architecture
+from bnrank.nets.mlp import forward
 from bnrank.rank import rank_notions
+from bnrank.settings import Measurement
 
 MEASURE_DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
@@ -33,12 +34,12 @@ def layer_ranks(
     arch: Architecture,
     params: dict[str, Tensor],
     probe: Tensor,
+    measurement: Measurement,
     layers: Sequence[int] | None = None,
-    dtype: str = "float32",
-    taus: Sequence[float] = (0.5,),
-    eig_threshold: float = 1e-9,
 ) -> list[dict]:
-    """Rank notions of hidden layers (1-based; default all) of every model on ``probe`` (P, in)."""
+    """Rank notions of hidden layers (1-based; default all) of every model on ``probe`` (P, in),
+    in ``measurement.dtype``."""
+    dtype, notions = measurement.dtype, measurement.rank_notions
     dt = MEASURE_DTYPES[dtype]
     cast = {k: v.detach().to(dt) for k, v in params.items()}
     models = next(iter(cast.values())).shape[0]
@@ -47,7 +48,7 @@ def layer_ranks(
     rows = []
     for layer in layers or range(1, arch.depth + 1):
         H = hidden[layer - 1].transpose(1, 2).cpu().numpy()  # (models, width, probe)
-        notions = rank_notions(H, taus, eig_threshold)
+        values = rank_notions(H, notions.taus, notions.eig_threshold)
         for m in range(models):
-            rows.append({"model": m, "layer": layer, "dtype": dtype, **{k: v[m].item() for k, v in notions.items()}})
+            rows.append({"model": m, "layer": layer, "dtype": dtype, **{k: v[m].item() for k, v in values.items()}})
     return rows

@@ -10,14 +10,13 @@ Fig 4's public code took 1,000 minibatches × 40 steps on the last layer only.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import torch
 from torch import Tensor
 
-from bnrank.init import Architecture
-from bnrank.mlp import forward, inverse_rank_bound
-from bnrank.train import Split
+from bnrank.nets.init import Architecture
+from bnrank.nets.mlp import forward, inverse_rank_bound
+from bnrank.nets.train import Split
+from bnrank.settings import Pretraining
 
 
 def schedule(depth: int, every: int, last: bool) -> list[int]:
@@ -29,43 +28,37 @@ def schedule(depth: int, every: int, last: bool) -> list[int]:
 
 
 def pretrain_rank(
-    arch: Architecture,
-    params: dict[str, Tensor],
-    data: Split,
-    layers: Sequence[int],
-    iterations: int,
-    steps_per_batch: int,
-    lr: float,
-    batch: int,
-    scale: float,
-    seed: int,
-    pre_activation: bool = False,
+    arch: Architecture, params: dict[str, Tensor], data: Split, pretraining: Pretraining, scale: float, seed: int
 ) -> list[dict]:
     """Algorithm 1 on every model of ``params`` (each its own minibatches), in place.
 
+    Pretrains the layers of ``schedule`` for ``pretraining.iterations`` minibatches of
+    ``pretraining.batch`` samples each, ``steps_per_batch`` steps of size ``lr`` per
+    minibatch, on representations before the activation if ``pre_activation``.
     Returns one row per (model, layer) with r(H_ℓ) on the first and last minibatch.
     """
+    p = pretraining
     models = next(iter(params.values())).shape[0]
     gen = torch.Generator().manual_seed(seed)
     log = []
-    for layer in layers:
+    for layer in schedule(arch.depth, p.every, p.last):
         names = [f"{p}{l}" for l in range(layer) for p in ("W", "b")]
         for k in names:
             params[k].requires_grad_(True)
         before = None
-        for _ in range(iterations):
-            index = torch.randint(len(data.y), (models, batch), generator=gen).to(data.x.device)
+        for _ in range(p.iterations):
+            index = torch.randint(len(data.y), (models, p.batch), generator=gen).to(data.x.device)
             x = data.inputs(index, scale)
-            for _ in range(steps_per_batch):
-                _, hidden = forward(arch, params, x, train=True, upto=layer, pre_activation=pre_activation)
+            for _ in range(p.steps_per_batch):
+                _, hidden = forward(arch, params, x, train=True, upto=layer, pre_activation=p.pre_activation)
                 inverse = inverse_rank_bound(hidden[-1])
                 before = inverse.detach() if before is None else before
                 grads = torch.autograd.grad(inverse.sum(), [params[k] for k in names])
                 with torch.no_grad():
-                    for k, g in zip(names, grads):
-                        params[k].sub_(lr * g)
+                    for k, g in zip(names, grads, strict=True):
+                        params[k].sub_(p.lr * g)
         with torch.no_grad():
-            _, hidden = forward(arch, params, x, train=True, upto=layer, pre_activation=pre_activation)
+            _, hidden = forward(arch, params, x, train=True, upto=layer, pre_activation=p.pre_activation)
             after = inverse_rank_bound(hidden[-1])
         for k in names:
             params[k].requires_grad_(False)

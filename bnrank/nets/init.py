@@ -1,4 +1,4 @@
-"""Initial weights of the MLPs of FIGURES.md §2, one file per model.
+"""Initial weights of the MLPs (docs/figures.md, "The networks"), one file per model.
 
 An MLP of depth L has L hidden layers — Linear(inputs→width), then L−1
 Linear(width→width), each followed by BN (if any) and the activation — and an output
@@ -17,48 +17,55 @@ normalisation, scheme): same key, same weights.
 from __future__ import annotations
 
 import math
+import typing
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-SCHEMES = ("pytorch", "asymmetric", "xavier_normal")
+from bnrank.settings import InitScheme, Network, Norm
+
+SCHEMES = typing.get_args(InitScheme)
 INPUTS = {"fashion_mnist": 784, "cifar10": 3072}  # features of each data set
 
 
 @dataclass(frozen=True)
 class Architecture:
-    """A fully connected network of §2 (and the BN variant options of Figs 5, 7, 13)."""
+    """A fully connected network: ``depth`` hidden layers of ``width`` features."""
 
     inputs: int
     width: int
     depth: int
     classes: int = 10
-    norm: str = "none"  # "bn" or "none"
+    norm: Norm = "none"
     activation: str = "relu"
     bn_affine: bool = True
-    bn_center: bool = True
 
     def __post_init__(self) -> None:
         if self.depth < 1:
             raise ValueError(f"depth must be at least 1, got {self.depth}")
-        if self.norm not in ("bn", "none"):
-            raise ValueError(f"norm must be 'bn' or 'none', got {self.norm!r}")
+        if self.norm not in typing.get_args(Norm):
+            raise ValueError(f"norm must be one of {typing.get_args(Norm)}, got {self.norm!r}")
 
     def linear_shapes(self) -> list[tuple[int, int]]:
         """(out, in) of every Linear layer, hidden layers first, the output layer last."""
-        return [(self.width, self.inputs)] + [(self.width, self.width)] * (self.depth - 1) + [(self.classes, self.width)]
+        return (
+            [(self.width, self.inputs)] + [(self.width, self.width)] * (self.depth - 1) + [(self.classes, self.width)]
+        )
 
 
-def architecture(dataset: str, depth: int, norm: str, width: int, activation: str, bn_affine: bool) -> Architecture:
-    """The MLP of FIGURES.md §2 for a data set (``cifar10_synthetic`` has CIFAR's shape)."""
-    return Architecture(INPUTS[dataset.removesuffix("_synthetic")], width, depth, 10, norm, activation, bn_affine)
+def architecture(dataset: str, depth: int, norm: Norm, network: Network) -> Architecture:
+    """The MLP of docs/figures.md for a data set (``cifar10_synthetic`` has CIFAR's shape)."""
+    inputs = INPUTS[dataset.removesuffix("_synthetic")]
+    return Architecture(inputs, network.width, depth, 10, norm, network.activation, network.bn_affine)
 
 
-def initial_weights(dataset: str, depth: int, norm: str, scheme: str, seed: tuple[int, int], **arch) -> dict[str, np.ndarray]:
+def initial_weights(
+    dataset: str, depth: int, norm: Norm, scheme: InitScheme, seed: tuple[int, int], network: Network
+) -> dict[str, np.ndarray]:
     """Initial weights of one (data set, depth, normalisation, init scheme, seed)."""
-    return init_params(architecture(dataset, depth, norm, **arch), scheme, seed, dataset)
+    return init_params(architecture(dataset, depth, norm, network), scheme, seed, dataset)
 
 
 def _stable_key(*parts: object) -> int:

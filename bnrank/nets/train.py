@@ -22,8 +22,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from bnrank.init import Architecture
-from bnrank.mlp import forward, trainable
+from bnrank.nets.init import Architecture
+from bnrank.nets.mlp import forward, trainable
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,9 @@ def permutations(seeds: Sequence[tuple[int, int]], epoch: int, n: int, device) -
     return torch.stack(orders).to(device)
 
 
-def evaluate(arch: Architecture, params: dict[str, Tensor], split: Split, scale: float, chunk: int = 2000) -> tuple[Tensor, Tensor]:
+def evaluate(
+    arch: Architecture, params: dict[str, Tensor], split: Split, scale: float, chunk: int = 2000
+) -> tuple[Tensor, Tensor]:
     """Mean cross-entropy and accuracy of every model on a whole split (BN running statistics)."""
     models = next(iter(params.values())).shape[0]
     loss = torch.zeros(models, device=split.x.device)
@@ -56,7 +58,9 @@ def evaluate(arch: Architecture, params: dict[str, Tensor], split: Split, scale:
             x = split.x[start : start + chunk].float() * scale
             y = split.y[start : start + chunk]
             logits, _ = forward(arch, params, x.expand(models, *x.shape), train=False)
-            loss += torch.nn.functional.cross_entropy(logits.transpose(1, 2), y.expand(models, -1), reduction="none").sum(1)
+            loss += torch.nn.functional.cross_entropy(
+                logits.transpose(1, 2), y.expand(models, -1), reduction="none"
+            ).sum(1)
             correct += (logits.argmax(-1) == y).sum(1)
     return loss / len(split.y), correct / len(split.y)
 
@@ -76,7 +80,7 @@ def sgd_step(
     grads = torch.autograd.grad(torch.where(update, losses, 0.0).sum(), [params[k] for k in names])
     step = torch.where(update, -lr, 0.0)
     with torch.no_grad():
-        for k, g in zip(names, grads):
+        for k, g in zip(names, grads, strict=True):
             params[k].addcmul_(g, step.view((len(lr),) + (1,) * (g.dim() - 1)))
     return losses.detach(), (logits.argmax(-1) == y).float().mean(1)
 
@@ -126,14 +130,19 @@ def train_batched(
         test_loss, test_acc = evaluate(arch, params, test, scale)
         for m in range(models):
             dead = state["diverged"][m] is not None
-            state["metrics"].append({
-                "model": m, "seed": seeds[m][1], "lr": lrs[m], "epoch": epoch,
-                "train_loss": float("nan") if train_loss is None or dead else train_loss[m].item(),
-                "train_acc": float("nan") if train_acc is None or dead else train_acc[m].item(),
-                "test_loss": float("nan") if dead else test_loss[m].item(),
-                "test_acc": float("nan") if dead else test_acc[m].item(),
-                "diverged_epoch": state["diverged"][m],
-            })
+            state["metrics"].append(
+                {
+                    "model": m,
+                    "seed": seeds[m][1],
+                    "lr": lrs[m],
+                    "epoch": epoch,
+                    "train_loss": float("nan") if train_loss is None or dead else train_loss[m].item(),
+                    "train_acc": float("nan") if train_acc is None or dead else train_acc[m].item(),
+                    "test_loss": float("nan") if dead else test_loss[m].item(),
+                    "test_acc": float("nan") if dead else test_acc[m].item(),
+                    "diverged_epoch": state["diverged"][m],
+                }
+            )
         if on_epoch is not None:
             state["extra"] += on_epoch(epoch, params)
 
@@ -158,7 +167,9 @@ def train_batched(
         state["epoch"] = epoch
         if checkpoint is not None:
             partial = checkpoint.with_name(checkpoint.name + ".part")
-            torch.save({"run_id": run_id, "state": state, "params": {k: v.detach() for k, v in params.items()}}, partial)
+            torch.save(
+                {"run_id": run_id, "state": state, "params": {k: v.detach() for k, v in params.items()}}, partial
+            )
             os.replace(partial, checkpoint)
     for k in names:
         params[k].requires_grad_(False)

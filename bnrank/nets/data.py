@@ -1,4 +1,4 @@
-"""Data sets of FIGURES.md §3: sources tried in order, checksums, one tensor file each.
+"""Data sets (docs/figures.md, "Data"): sources tried in order, checksums, one tensor file each.
 
 A data set is stored once as a ``.pt`` file holding uint8 images flattened to
 (samples, features), int64 labels, and where they came from; training jobs load it in
@@ -196,7 +196,12 @@ def fashion_mnist(directory: str | None, debian_dir: str, url: str | None, cache
     """Fashion-MNIST from the config's folder, then the Debian package, then a download."""
     sources = []
     if directory:
-        sources.append((f"folder {directory} (data.fashion_mnist.directory)", lambda: fashion_mnist_from_directory(Path(directory))))
+        sources.append(
+            (
+                f"folder {directory} (data.fashion_mnist.directory)",
+                lambda: fashion_mnist_from_directory(Path(directory)),
+            )
+        )
     sources.append((f"Debian package folder {debian_dir}", lambda: fashion_mnist_from_directory(Path(debian_dir))))
     if url:
         sources.append((f"download from {url}", lambda: fashion_mnist_from_url(url, Path(cache))))
@@ -212,7 +217,8 @@ def cifar10(directory: str | None, url: str | None, cache: str) -> Dataset:
     """CIFAR-10 from the config's folder (holding the python-version archive), then a download."""
     sources = []
     if directory:
-        sources.append((f"folder {directory} (data.cifar10.directory)", lambda: cifar10_from_archive(Path(directory) / CIFAR_ARCHIVE[0])))
+        archive = Path(directory) / CIFAR_ARCHIVE[0]
+        sources.append((f"folder {directory} (data.cifar10.directory)", lambda: cifar10_from_archive(archive)))
     if url:
         sources.append((f"download from {url}", lambda: cifar10_from_url(url, Path(cache))))
     how_to = (

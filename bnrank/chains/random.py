@@ -12,11 +12,14 @@ Gaussians come from the 256-layer ziggurat of Marsaglia & Tsang (2000), with Num
 from __future__ import annotations
 
 import math
+import typing
 
 import numba
 import numpy as np
 
-LAWS = ("gaussian", "uniform")
+from bnrank.settings import WeightLaw
+
+LAWS = typing.get_args(WeightLaw)
 
 _PHI = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)

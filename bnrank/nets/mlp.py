@@ -4,8 +4,7 @@ The parameters of M models are stacked along a leading model axis (``W{l}`` has 
 (M, out, in)); a forward pass is one batched product per layer for all models, each
 model on its own minibatch (inputs of shape (M, B, features)). BN normalises each
 model's features over its own minibatch, as ``torch.nn.BatchNorm1d`` does (ε = 1e-5,
-running statistics with momentum 0.1); ``bn_center: false`` drops the mean (Figs 5,
-7, 13's "BN without mean deduction").
+running statistics with momentum 0.1).
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from bnrank.init import Architecture
+from bnrank.nets.init import Architecture
 
 BN_EPS = 1e-5
 BN_MOMENTUM = 0.1
@@ -40,29 +39,16 @@ def trainable(arch: Architecture, params: dict[str, Tensor]) -> list[str]:
 
 
 def _batch_norm(z: Tensor, params: dict[str, Tensor], arch: Architecture, l: int, train: bool, update: bool) -> Tensor:
-    """BN of z (M, features, B) over the minibatch axis, per model and feature.
-
-    The models' features are the channels of one fused ``torch.nn.functional.batch_norm``
-    call; without centring (``bn_center: false``) the statistics are E[z²] instead.
-    """
+    """BN of z (M, features, B) over the minibatch axis, per model and feature: the
+    models' features are the channels of one fused ``torch.nn.functional.batch_norm`` call."""
     models, width, batch = z.shape
     scale = params[f"bn_scale{l}"].reshape(-1) if arch.bn_affine else None
     shift = params[f"bn_shift{l}"].reshape(-1) if arch.bn_affine else None
-    if arch.bn_center:
-        running = (params[f"bn_mean{l}"].view(-1), params[f"bn_var{l}"].view(-1)) if update or not train else (None, None)
-        out = torch.nn.functional.batch_norm(z.reshape(1, models * width, batch), *running, scale, shift, train, BN_MOMENTUM, BN_EPS)
-        return out.view(models, width, batch)
-    if train:
-        second = z.square().mean(2)
-        if update:
-            with torch.no_grad():
-                params[f"bn_var{l}"].lerp_(second * batch / max(batch - 1, 1), BN_MOMENTUM)
-    else:
-        second = params[f"bn_var{l}"]
-    z = z * torch.rsqrt(second + BN_EPS)[..., None]
-    if arch.bn_affine:
-        z = z * params[f"bn_scale{l}"][..., None] + params[f"bn_shift{l}"][..., None]
-    return z
+    running = (params[f"bn_mean{l}"].view(-1), params[f"bn_var{l}"].view(-1)) if update or not train else (None, None)
+    out = torch.nn.functional.batch_norm(
+        z.reshape(1, models * width, batch), *running, scale, shift, train, BN_MOMENTUM, BN_EPS
+    )
+    return out.view(models, width, batch)
 
 
 def forward(

@@ -1,4 +1,4 @@
-"""Batched BN and vanilla chains of FIGURES.md §1.
+"""Batched BN and vanilla chains (docs/figures.md, "Objects and formulas").
 
 A chain is ``H_{ℓ+1} = φ(norm(W_ℓ H_ℓ + H_ℓ / γ))`` with ``norm`` either BN (Eq. 2,
 each row rescaled to unit mean square, optionally centred first) or nothing, and φ an
@@ -10,13 +10,14 @@ powers of two (exact in floating point: bit for bit the unscaled chain).
 ``W_ℓ [H¹ … H^K]`` per layer (PyTorch's batched GEMM: at d = 32 it is 2-3× faster than
 NumPy's matrix-by-matrix loop), then one fused Numba pass (residual, BN, activation)
 over all rows. All K chains of a run share the layer's weights W_ℓ: each chain still has the
-law of §1, and the protocol leaves their joint law free (the public code shared W
+law of docs/figures.md §1, and the protocol leaves their joint law free (the public code shared W
 between a BN chain and its vanilla twin). Runs never share weights.
 """
 
 from __future__ import annotations
 
 import math
+import typing
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -25,10 +26,11 @@ import numpy as np
 import torch
 from threadpoolctl import threadpool_limits
 
-from bnrank.random import draw
+from bnrank.chains.random import draw
+from bnrank.settings import Activation, Norm
 
-NORMALIZATIONS = ("bn", "none")
-ACTIVATIONS = ("linear", "relu", "tanh")
+NORMS = typing.get_args(Norm)
+ACTIVATIONS = typing.get_args(Activation)  # the order is the fused kernel's activation code
 DTYPES = {"float64": np.float64, "float32": np.float32}
 
 _RESCALE_EVERY = 16  # layers between power-of-two rescalings of unnormalised chains
@@ -41,22 +43,22 @@ class ChainError(RuntimeError):
 
 @dataclass(frozen=True)
 class Chain:
-    """One chain of §1: normalisation, activation and residual strength γ."""
+    """One chain of docs/figures.md §1: normalisation, activation and residual strength γ."""
 
-    normalization: str = "bn"
+    norm: str = "bn"
     activation: str = "linear"
     gamma: float = math.inf
 
     def __post_init__(self) -> None:
-        if self.normalization not in NORMALIZATIONS:
-            raise ValueError(f"normalization must be one of {NORMALIZATIONS}, got {self.normalization!r}")
+        if self.norm not in NORMS:
+            raise ValueError(f"norm must be one of {NORMS}, got {self.norm!r}")
         if self.activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {ACTIVATIONS}, got {self.activation!r}")
         if not self.gamma > 0:
             raise ValueError(f"gamma must be positive (inf for no skip connection), got {self.gamma}")
 
     def __str__(self) -> str:
-        return f"{self.normalization}/{self.activation} γ={self.gamma:g}"
+        return f"{self.norm}/{self.activation} γ={self.gamma:g}"
 
 
 def batch_norm(H: np.ndarray, center: bool = False) -> np.ndarray:
@@ -140,10 +142,10 @@ def run_chains(
     spare = np.empty_like(state)
 
     inv_gamma = np.array([0.0 if math.isinf(c.gamma) else 1.0 / c.gamma for c in chains])
-    bn = np.array([c.normalization == "bn" for c in chains])
+    bn = np.array([c.norm == "bn" for c in chains])
     act = np.array([ACTIVATIONS.index(c.activation) for c in chains])
     # unnormalised, positively homogeneous chains get rescaled; BN chains need no care
-    rescaled = np.array([not b and c.activation != "tanh" for b, c in zip(bn, chains)])
+    rescaled = np.array([not b and c.activation != "tanh" for b, c in zip(bn, chains, strict=True)])
 
     def check(layer: int, h: np.ndarray) -> None:
         bad = ~np.isfinite(h).all(axis=(1, 3))  # (R, K)

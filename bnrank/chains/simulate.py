@@ -1,0 +1,112 @@
+"""The random-matrix simulations of Figs 2, 3, 8 and 9, as tidy tables.
+
+Each function runs one batched simulation with ``bnrank.chains.chain.run_chains``,
+from its settings section of ``chains`` in the config, and returns what it measured,
+one row per (run, chain, layer); the figure tables are built from these by
+``bnrank.tables``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from bnrank.chains.chain import DTYPES, Chain, batch_norm, run_chains
+from bnrank.chains.random import draw, run_keys
+from bnrank.chains.theory import moments
+from bnrank.rank import eigenvalues, rank_notions
+from bnrank.settings import DepthSweep, RankNotions, Spectrum, WidthSweep
+
+NETWORK_NAMES = {"bn": "bn", "none": "vanilla"}
+# first spawn-key entry of each experiment's random streams
+_DEPTH_KEY, _WIDTH_KEY, _SPECTRUM_KEY = 2, 3, 4
+
+
+def _gaussian(keys: np.ndarray, rows: int, cols: int, dtype: str) -> np.ndarray:
+    """One standard Gaussian (rows × cols) matrix per run key."""
+    return draw(keys, "gaussian", 1, rows * cols)[0].reshape(len(keys), rows, cols).astype(DTYPES[dtype])
+
+
+def _rows(layer: int, values: dict[str, np.ndarray], index: dict[str, Sequence]) -> list[dict]:
+    """Flatten per-(run, chain) tensors into table rows."""
+    runs, chains = next(iter(values.values())).shape
+    flat = {k: v.reshape(runs, chains).tolist() for k, v in values.items()}
+    return [
+        {"layer": layer, "run": r, **{k: vals[c] for k, vals in index.items()}, **{k: v[r][c] for k, v in flat.items()}}
+        for r in range(runs)
+        for c in range(chains)
+    ]
+
+
+def depth_sweep(sweep: DepthSweep, notions: RankNotions, seed: int, dtype: str) -> pd.DataFrame:
+    """Fig 2: every rank notion of BN and vanilla chains (γ = ∞) over depth.
+
+    Gaussian inputs X ∈ R^{width×batch}; one BN and one vanilla chain per activation,
+    all sharing each run's input and weights. Measured at depth 0 (the input), every
+    ``measure_every`` layers and at the last layer.
+    """
+    chains = [Chain(norm, act) for act in sweep.activations for norm in ("bn", "none")]
+    x0 = _gaussian(run_keys(seed, sweep.runs, _DEPTH_KEY, 0), sweep.width, sweep.batch, dtype)
+    record = sorted({*range(0, sweep.layers + 1, sweep.measure_every), sweep.layers})
+    index = {
+        "network": [NETWORK_NAMES[c.norm] for c in chains],
+        "activation": [c.activation for c in chains],
+    }
+    rows = []
+    keys = run_keys(seed, sweep.runs, _DEPTH_KEY, 1)
+    for layer, H in run_chains(x0, chains, sweep.layers, record, keys, sweep.weights, sweep.center, label="fig2"):
+        rows += _rows(layer, rank_notions(H, notions.taus, notions.eig_threshold), index)
+    table = pd.DataFrame(rows).rename(columns={"layer": "depth"}).assign(d=sweep.width)
+    return table.sort_values(["activation", "network", "run", "depth"], ignore_index=True)
+
+
+def width_sweep(
+    width: int, sweep: WidthSweep, notions: RankNotions, seed: int, dtype: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Figs 3a, 8, 9: linear BN chains of one width, one per γ, from M₀ = I (N = d).
+
+    After ``burn_in`` layers, records every rank notion each ``sample_every`` layers and
+    the Lemma-7 functionals of M each ``moment_every`` layers. Returns (ranks, moments).
+    """
+    chains = [Chain("bn", "linear", g) for g in sweep.gammas]
+    x0 = np.broadcast_to(np.eye(width, dtype=DTYPES[dtype]), (sweep.runs, width, width))
+    rank_steps = set(range(sweep.sample_every, sweep.steps + 1, sweep.sample_every))
+    moment_steps = set(range(sweep.moment_every, sweep.steps + 1, sweep.moment_every))
+    record = [ell for ell in sorted(rank_steps | moment_steps) if ell > sweep.burn_in]
+    index = {"gamma": list(sweep.gammas)}
+    ranks, stats = [], []
+    keys = run_keys(seed, sweep.runs, _WIDTH_KEY, width)
+    chain_states = run_chains(x0, chains, sweep.steps, record, keys, sweep.weights, sweep.center, label="figs 3a, 8, 9")
+    for layer, H in chain_states:
+        if layer in moment_steps:
+            stats += _rows(layer, moments(H), index)
+        if layer in rank_steps:
+            ranks += _rows(layer, rank_notions(H, notions.taus, notions.eig_threshold), index)
+    return (pd.DataFrame(t).assign(d=width) for t in (ranks, stats))
+
+
+def spectrum(spectrum: Spectrum, seed: int, dtype: str) -> pd.DataFrame:
+    """Fig 3b: the ``top`` eigenvalues of M_ℓ, ℓ = 0..layers, from nearly collinear inputs.
+
+    Input per run: X = x gᵀ + √noise · E (N = d) with random signs x ∈ {±1}^d and
+    standard Gaussian g and E, so that XXᵀ/N ≈ x xᵀ + noise · I: almost rank one, with
+    unit diagonal. X is batch-normalised before layer 0, like every later layer.
+    """
+    s = spectrum
+    signs = np.sign(draw(run_keys(seed, s.runs, _SPECTRUM_KEY, 0), "uniform", 1, s.width)[0])[:, :, None]
+    collinear = signs * _gaussian(run_keys(seed, s.runs, _SPECTRUM_KEY, 1), 1, s.width, dtype)
+    noise = np.sqrt(s.noise) * _gaussian(run_keys(seed, s.runs, _SPECTRUM_KEY, 2), s.width, s.width, dtype)
+    x0 = batch_norm(collinear + noise, s.center)
+    rows = []
+    chain = Chain("bn", "linear", s.gamma)
+    keys = run_keys(seed, s.runs, _SPECTRUM_KEY, 3)
+    for layer, H in run_chains(x0, [chain], s.layers, range(s.layers + 1), keys, s.weights, s.center, label="fig3b"):
+        lam = eigenvalues(H[:, 0])[:, : s.top]
+        rows += [
+            {"run": r, "layer": layer, "index": i + 1, "eigenvalue": v}
+            for r, run_lam in enumerate(lam.tolist())
+            for i, v in enumerate(run_lam)
+        ]
+    return pd.DataFrame(rows)

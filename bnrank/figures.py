@@ -1,0 +1,164 @@
+"""The registry of figures: the one place that says what each figure is made of.
+
+A figure is its table builder (``bnrank.tables``), its claims check
+(``bnrank.claims``), its plot (``bnrank.plots``), a title, and — for a training figure
+— the experiment whose runs it reads. Everything else derives from the entry: the
+workflow's targets and rules, the config checks, the claims report and the tests.
+
+The parameters of the three functions say what each needs, by name:
+
+- the table builder's parameters are artefacts it reads (``ARTEFACTS``: one frame, or a
+  list of frames, per name), facts about its experiment (``CONTEXT``), and the rest are
+  its settings, ``figN.table`` in the config;
+- the claims check takes the table and its thresholds, ``figN.claims``;
+- the plot takes the table and any of the figure's table settings or thresholds it
+  draws (Fig 8 draws its ``max_alpha`` as a reference line).
+
+Adding a figure that reuses existing stages is one entry here, its three functions,
+and its ``figN`` section in the config.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bnrank import claims, plots, tables
+
+# What a table builder can read, and the stage that makes it.
+ARTEFACTS = {
+    "depth_sweep": "chains.depth_sweep: rank notions of BN and vanilla chains over depth (Fig 2)",
+    "width_ranks": "chains.width_sweep: rank notions along the chain, one file per width",
+    "width_moments": "chains.width_sweep: the Lemma-7 functionals along the chain, one file per width",
+    "spectrum": "chains.spectrum: top eigenvalues of M over depth from nearly collinear inputs",
+    "init_ranks": "an experiment's rank notions at initialisation, one file per variant",
+    "metrics": "an experiment's per-epoch training metrics, one file per (variant, depth)",
+    "ranks": "an experiment's per-epoch rank notions, one file per (variant, depth)",
+    "selected": "an experiment's selected learning rate per (variant, depth)",
+}
+# What a training figure's table may know about its experiment.
+CONTEXT = {
+    "variants": "each variant's norm, init and pretraining iterations",
+    "dataset": "the data set trained on (cifar10_synthetic for the stand-in)",
+    "width": "the networks' width (network.width)",
+}
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str  # the target, and the config section of its table settings and claims
+    title: str  # what it shows, in a line
+    table: Callable
+    claims: Callable
+    plot: Callable
+    experiment: str | None = None  # the experiment whose runs it reads (training figures)
+
+    def _table_parameters(self) -> list[str]:
+        return list(inspect.signature(self.table).parameters)
+
+    @property
+    def reads(self) -> list[str]:
+        """The artefacts its table is built from."""
+        return [p for p in self._table_parameters() if p in ARTEFACTS]
+
+    @property
+    def context(self) -> list[str]:
+        """The facts about its experiment its table takes."""
+        return [p for p in self._table_parameters() if p in CONTEXT]
+
+    @property
+    def table_settings(self) -> list[str]:
+        """Its table's settings: the keys of ``figN.table``."""
+        return [p for p in self._table_parameters() if p not in ARTEFACTS and p not in CONTEXT]
+
+    @property
+    def thresholds(self) -> list[str]:
+        """Its claims' thresholds: the keys of ``figN.claims``."""
+        return list(inspect.signature(self.claims).parameters)[1:]
+
+    @property
+    def plot_options(self) -> list[str]:
+        """The table settings or thresholds its plot draws."""
+        return list(inspect.signature(self.plot).parameters)[1:]
+
+
+FIGURES: dict[str, Figure] = {
+    f.name: f
+    for f in (
+        Figure(
+            "fig1",
+            "Fashion-MNIST MLPs, depth 1-32: rank at initialisation and training accuracy against depth",
+            tables.fig1,
+            claims.fig1,
+            plots.fig1,
+            experiment="fig1",
+        ),
+        Figure(
+            "fig2",
+            "log rank of the last hidden layer against depth, BN vs vanilla, linear and ReLU",
+            tables.fig2,
+            claims.fig2,
+            plots.fig2,
+        ),
+        Figure(
+            "fig3",
+            "(a) mean rank against width for several γ; (b) top eigenvalues from nearly collinear inputs",
+            tables.fig3,
+            claims.fig3,
+            plots.fig3,
+        ),
+        Figure(
+            "fig4",
+            "CIFAR-10: training loss over epochs, rank-pretrained vanilla vs BN, growing depth",
+            tables.training_curves,
+            claims.fig4,
+            plots.fig4,
+            experiment="fig4",
+        ),
+        Figure(
+            "fig6",
+            "Fashion-MNIST, depth 32: training accuracy and r(H) over epochs for five variants",
+            tables.fig6,
+            claims.fig6,
+            plots.fig6,
+            experiment="fig6",
+        ),
+        Figure(
+            "fig8",
+            "the regularity constant α against the length L of the ergodic average",
+            tables.fig8,
+            claims.fig8,
+            plots.fig8,
+        ),
+        Figure(
+            "fig9",
+            "ergodic estimate of E‖M‖²_F against width, with the Lemma-13 bound",
+            tables.fig9,
+            claims.fig9,
+            plots.fig9,
+        ),
+        Figure(
+            "fig11",
+            "Fig 4's runs: training accuracy and test loss over epochs",
+            tables.training_curves,
+            claims.fig11,
+            plots.fig11,
+            experiment="fig4",
+        ),
+        Figure(
+            "fig12",
+            "Fig 4 on Fashion-MNIST",
+            tables.training_curves,
+            claims.fig4,
+            plots.fig4,
+            experiment="fig12",
+        ),
+    )
+}
+
+
+if __name__ == "__main__":  # python -m bnrank.figures: the figure targets of the workflow
+    for f in FIGURES.values():
+        reads = f"experiment {f.experiment}" if f.experiment else ", ".join(f.reads)
+        print(f"{f.name:6} {f.title}  (reads {reads})")

@@ -1,0 +1,161 @@
+"""The network experiments of Figs 1, 4, 6, 11, 12: one function per workflow stage.
+
+Each function reads the files of the previous stage (data set, weights), runs one
+stage — data preparation, rank pretraining, training, measurement at initialisation —
+from its settings objects (``bnrank.settings``), and returns what the stage writes
+(initial weights: ``bnrank.nets.init``). Seeds are pairs (config seed, run).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from bnrank.nets import data
+from bnrank.nets.init import Architecture, architecture, load_params
+from bnrank.nets.measure import layer_ranks, probe_indices
+from bnrank.nets.mlp import stack, unstack
+from bnrank.nets.pretrain import pretrain_rank
+from bnrank.nets.train import Split, fingerprint, train_batched
+from bnrank.settings import Measurement, Network, Norm, Pretraining, Training
+
+SCALES = {"unit": 1 / 255, "raw": 1.0}  # training.input_scale: the factor applied to uint8 pixels
+
+
+def prepare_dataset(name: str, sources: dict, cache: str) -> data.Dataset:
+    """The data set ``name`` from the sources its job uses (``data.<name>`` in the config:
+    ``data.cifar10.stand_in`` for ``cifar10_synthetic``)."""
+    if name == "fashion_mnist":
+        return data.fashion_mnist(**sources, cache=cache)
+    if name == "cifar10":
+        return data.cifar10(**sources, cache=cache)
+    if name == "cifar10_synthetic":
+        return data.synthetic_cifar10(**sources)
+    raise ValueError(f"unknown data set {name!r}")
+
+
+def _device(name: str) -> torch.device:
+    if name != "auto":
+        return torch.device(name)
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def _splits(dataset: data.Dataset, train_samples: int | None, device) -> tuple[Split, Split]:
+    """The training split (its first ``train_samples``, if given) and the test split, on ``device``."""
+    n = len(dataset.train_y) if train_samples is None else train_samples
+    return (
+        Split(dataset.train_x[:n].to(device), dataset.train_y[:n].to(device)),
+        Split(dataset.test_x.to(device), dataset.test_y.to(device)),
+    )
+
+
+def _probe(train: Split, size: int, base_seed: int, scale: float) -> torch.Tensor:
+    """The fixed probe batch: the same training samples for every model, epoch and stage."""
+    index = probe_indices(len(train.y), size, base_seed)
+    return train.x[index].float() * scale
+
+
+def initial_ranks(
+    variant: str,
+    dataset_path: str,
+    weights: dict[tuple[int, int], str],
+    dataset: str,
+    norm: Norm,
+    network: Network,
+    train_samples: int | None,
+    input_scale: str,
+    measurement: Measurement,
+    base_seed: int,
+) -> pd.DataFrame:
+    """Every rank notion of every hidden layer at initialisation; ``weights`` maps
+    (depth, seed) to the files of networks of ``dataset``, ``norm`` and ``network``."""
+    train, _ = _splits(data.Dataset.load(dataset_path), train_samples, "cpu")
+    x = _probe(train, measurement.probe, base_seed, SCALES[input_scale])
+    frames = []
+    for depth in sorted({d for d, _ in weights}):
+        seeds = sorted(s for d, s in weights if d == depth)
+        params = stack([load_params(weights[depth, s]) for s in seeds])
+        rows = pd.DataFrame(layer_ranks(architecture(dataset, depth, norm, network), params, x, measurement))
+        frames.append(rows.assign(depth=depth, seed=[seeds[m] for m in rows["model"]]).drop(columns="model"))
+    return pd.concat(frames, ignore_index=True).assign(variant=variant)
+
+
+def pretrained_weights(
+    dataset_path: str,
+    weights_path: str,
+    arch: Architecture,
+    pretraining: Pretraining,
+    train_samples: int | None,
+    input_scale: str,
+    seed: tuple[int, int],
+) -> tuple[dict[str, np.ndarray], pd.DataFrame]:
+    """Algorithm 1 on one network; returns its weights and r(H_ℓ) before/after per layer."""
+    train, _ = _splits(data.Dataset.load(dataset_path), train_samples, "cpu")
+    params = stack([load_params(weights_path)])
+    generator_seed = int(np.random.SeedSequence([*seed, arch.depth, 11]).generate_state(1)[0])
+    log = pretrain_rank(arch, params, train, pretraining, SCALES[input_scale], generator_seed)
+    return unstack(params)[0], pd.DataFrame(log).drop(columns="model")
+
+
+def train_runs(
+    variant: str,
+    dataset_path: str,
+    weights: Sequence[str],
+    seeds: Sequence[tuple[int, int]],
+    arch: Architecture,
+    training: Training,
+    measurement: Measurement,
+    checkpoint: Path | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Train every (seed, learning rate) of one architecture at once (``bnrank.nets.train``).
+
+    ``weights[i]`` is the starting point of seed ``seeds[i]``; the learning rates are
+    ``training.lrs``. Returns per-epoch metrics and per-epoch rank notions of every
+    hidden layer on the probe batch.
+    """
+    t = training
+    dev = _device(t.device)
+    train, test = _splits(data.Dataset.load(dataset_path), t.train_samples, dev)
+    scale = SCALES[t.input_scale]
+    x = _probe(train, measurement.probe, seeds[0][0], scale)
+    models = [(s, w, lr) for s, w in zip(seeds, weights, strict=True) for lr in t.lrs]
+    params = stack([load_params(w) for _, w, _ in models], dev)
+    run_id = fingerprint(
+        weights=[hashlib.md5(Path(w).read_bytes()).hexdigest() for w in weights],
+        seeds=seeds,
+        lrs=t.lrs,
+        network=arch,
+        epochs=t.epochs,
+        batch=t.batch,
+        n=len(train.y),
+        scale=scale,
+    )
+
+    def measure(epoch: int, p: dict[str, torch.Tensor]) -> list[dict]:
+        return [dict(row, epoch=epoch) for row in layer_ranks(arch, p, x, measurement)]
+
+    metrics, ranks, _ = train_batched(
+        arch,
+        params,
+        [lr for *_, lr in models],
+        [s for s, *_ in models],
+        train,
+        test,
+        t.epochs,
+        t.batch,
+        scale,
+        checkpoint,
+        measure,
+        run_id,
+    )
+    model_index = pd.DataFrame(
+        {"model": range(len(models)), "seed": [s[1] for s, *_ in models], "lr": [lr for *_, lr in models]}
+    )
+    ranks = pd.DataFrame(ranks).merge(model_index, on="model")
+    depth = arch.depth
+    return pd.DataFrame(metrics).assign(variant=variant, depth=depth), ranks.assign(variant=variant, depth=depth)

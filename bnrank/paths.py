@@ -1,0 +1,98 @@
+"""Where every artefact of the workflow lives: one method per artefact.
+
+The rule that makes an artefact calls its method with wildcard patterns
+(``paths.metrics("{experiment}", "{variant}", "{depth}")``); every rule, test and
+tool that reads it calls the same method with values. Outputs of a preset go under
+``results/<preset>/``; prepared data sets, shared by all presets, under the config's
+``data.directory``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Paths:
+    results: str  # results/<preset>
+    data: str  # data.directory
+
+    # ---------------------------------------------------------------- chains
+    def depth_sweep(self) -> str:
+        return f"{self.results}/sims/depth_sweep.csv"
+
+    def width_sweep(self, width, kind: str) -> str:
+        """``kind``: ``ranks`` (rank notions along the chain) or ``moments`` (Lemma-7 functionals)."""
+        return f"{self.results}/sims/width_sweep/width{width}_{kind}.csv"
+
+    def spectrum(self) -> str:
+        return f"{self.results}/sims/spectrum.csv"
+
+    # ---------------------------------------------------------------- data
+    def dataset(self, name) -> str:
+        return f"{self.data}/{name}.pt"
+
+    def downloads(self) -> str:
+        return f"{self.data}/downloads"
+
+    def dataset_log(self, name) -> str:
+        return f"{self.data}/logs/{name}.log"
+
+    # ---------------------------------------------------------------- networks
+    def init_weights(self, dataset, norm, scheme, depth, seed) -> str:
+        return f"{self.results}/init/{dataset}/{norm}-{scheme}/depth{depth}/seed{seed}.npz"
+
+    def pretrained_weights(self, experiment, variant, depth, seed) -> str:
+        return f"{self.results}/pretrain/{experiment}/{variant}/depth{depth}/seed{seed}.npz"
+
+    def pretrain_log(self, experiment, variant, depth, seed) -> str:
+        """r(H_ℓ) before and after pretraining, per pretrained layer."""
+        return f"{self.results}/pretrain/{experiment}/{variant}/depth{depth}/seed{seed}.csv"
+
+    def metrics(self, experiment, variant, depth) -> str:
+        return f"{self.results}/train/{experiment}/{variant}/depth{depth}/metrics.csv"
+
+    def ranks(self, experiment, variant, depth) -> str:
+        """Rank notions of every hidden layer after every epoch."""
+        return f"{self.results}/train/{experiment}/{variant}/depth{depth}/ranks.csv"
+
+    def checkpoint(self, experiment, variant, depth) -> str:
+        return f"{self.results}/train/{experiment}/{variant}/depth{depth}/checkpoint.pt"
+
+    def selected_lr(self, experiment) -> str:
+        return f"{self.results}/train/{experiment}/selected_lr.csv"
+
+    def init_ranks(self, experiment, variant) -> str:
+        """Rank notions of every hidden layer at initialisation, over a grid of depths and seeds."""
+        return f"{self.results}/measure/{experiment}/{variant}_init.csv"
+
+    # ---------------------------------------------------------------- figures
+    def table(self, figure) -> str:
+        return f"{self.results}/tables/{figure}.csv"
+
+    def claims(self, figure) -> str:
+        return f"{self.results}/claims/{figure}.csv"
+
+    def figure(self, figure, ext: str) -> str:
+        return f"{self.results}/figures/{figure}.{ext}"
+
+    def claims_report(self) -> str:
+        return f"{self.results}/claims.md"
+
+    def figure_outputs(self, figure) -> list[str]:
+        """Everything a figure target delivers: PDF, PNG, tidy table and claims."""
+        return [self.figure(figure, "pdf"), self.figure(figure, "png"), self.table(figure), self.claims(figure)]
+
+    # ---------------------------------------------------------------- bookkeeping
+    def log(self, rule: str, job: str | None = None) -> str:
+        """The log of a job: one file per rule, or a folder per rule with one file per job."""
+        return f"{self.results}/logs/{rule}.log" if job is None else f"{self.results}/logs/{rule}/{job}.log"
+
+    def benchmark(self, rule: str, job: str | None = None) -> str:
+        """Snakemake's benchmark file of a job (wall time, memory), laid out as its log."""
+        stem = rule if job is None else f"{rule}/{job}"
+        return f"{self.results}/benchmarks/{stem}.tsv"
+
+    def runs(self) -> str:
+        """One row per finished ``snakemake`` invocation: when, what, how long."""
+        return f"{self.results}/runs.tsv"

@@ -1,0 +1,189 @@
+"""docs/results.md: every measured number of the project, regenerated from the files
+the runs wrote — never typed in.
+
+    python -m bnrank.results_page [--results results] [--out docs/results.md]
+
+Sources, each named on the page with its date and machine:
+
+- ``results/<preset>/claims/*.csv``: each figure's claims (counts, and every claim that
+  fails, with the paper's statement it tests);
+- ``results/<preset>/runs.tsv``: one row per ``snakemake`` invocation (the Snakefile's
+  ``onsuccess`` hook): targets, jobs run, wall time, cores, machine;
+- ``results/<preset>/benchmarks/``: Snakemake's per-job benchmark files (wall time,
+  memory), summed per rule;
+- ``results/bench/*.json``: the output of ``make bench`` (benchmarks/*.py --output);
+- ``results/tests.xml``: the JUnit report of ``make test``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+import pandas as pd
+
+from bnrank.claims import STATUSES
+from bnrank.figures import FIGURES
+
+
+def _when(path: Path) -> str:
+    return datetime.datetime.fromtimestamp(path.stat().st_mtime, datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _table(frame: pd.DataFrame) -> list[str]:
+    """A frame as a Markdown table."""
+    head = "| " + " | ".join(map(str, frame.columns)) + " |"
+    rule = "|" + "---|" * len(frame.columns)
+    rows = ["| " + " | ".join(str(v).replace("|", "\\|") for v in row) + " |" for row in frame.itertuples(index=False)]
+    return [head, rule, *rows, ""]
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(round(float(seconds)), 60)
+    return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
+
+
+def claims_section(preset: Path) -> list[str]:
+    files = {f: preset / "claims" / f"{f}.csv" for f in FIGURES}
+    found = {f: pd.read_csv(p) for f, p in files.items() if p.exists()}
+    if not found:
+        return []
+    newest = max((files[f] for f in found), key=lambda p: p.stat().st_mtime)
+    lines = [f"### Claims, preset `{preset.name}`", ""]
+    lines += [f"From `{preset.name}/claims/*.csv`, the newest written {_when(newest)}.", ""]
+    counts = pd.DataFrame(
+        [{"figure": f, **{s: int((rows["status"] == s).sum()) for s in STATUSES}} for f, rows in found.items()]
+    )
+    total = counts[list(STATUSES)].sum()
+    lines += [", ".join(f"**{total[s]} {s}**" for s in STATUSES), ""]
+    lines += _table(counts)
+    failing = pd.concat([rows.assign(figure=f) for f, rows in found.items()], ignore_index=True).query(
+        "status != 'holds'"
+    )
+    if len(failing):
+        lines += ["Claims that do not hold:", ""]
+        failing = failing.assign(value=failing["value"].map(lambda v: f"{v:.4g}"))
+        lines += _table(failing[["figure", "claim", "statement", "value", "threshold", "status"]])
+    notes = sorted({n for rows in found.values() for n in rows["note"].fillna("").unique() if n})
+    lines += [f"_Note on these claims: {n}_" for n in notes] + ([""] if notes else [])
+    return lines
+
+
+def runs_section(preset: Path) -> list[str]:
+    log = preset / "runs.tsv"
+    if not log.exists():
+        return []
+    runs = pd.read_csv(log, sep="\t")
+    runs = runs.assign(
+        wall=runs["seconds"].map(_duration),
+        jobs=runs["jobs_run"].astype(str) + " of " + runs["jobs_in_dag"].astype(str),
+        machine=runs["host"] + ": " + runs["cpu"] + ", GPU: " + runs["gpus"],
+    )
+    lines = [f"### Workflow runs, preset `{preset.name}`", ""]
+    lines += [
+        f"From `{preset.name}/runs.tsv` (one row per `snakemake` invocation that ran jobs). A run that ran all "
+        "the jobs of its DAG started from nothing for its targets.",
+        "",
+    ]
+    return lines + _table(runs[["finished", "targets", "jobs", "wall", "cores", "machine"]])
+
+
+def job_times_section(preset: Path) -> list[str]:
+    files = sorted((preset / "benchmarks").rglob("*.tsv"))
+    if not files:
+        return []
+    rows = []
+    for f in files:
+        rule = f.relative_to(preset / "benchmarks").with_suffix("").parts[0]  # benchmarks/<rule>[/<job>].tsv
+        t = pd.read_csv(f, sep="\t")
+        rows.append({"rule": rule, "s": t["s"].median(), "max_rss": t["max_rss"].median(), "when": f.stat().st_mtime})
+    jobs = pd.DataFrame(rows)
+    summary = jobs.groupby("rule").agg(
+        jobs=("s", "size"), total=("s", "sum"), longest=("s", "max"), rss=("max_rss", "max")
+    )
+    summary = summary.reset_index().assign(
+        total=lambda t: t["total"].map(_duration),
+        longest=lambda t: t["longest"].map(_duration),
+        rss=lambda t: t["rss"].map(lambda m: f"{m:.0f} MB"),
+    )
+    written = datetime.datetime.fromtimestamp(jobs["when"].max(), datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [f"### Time per job, preset `{preset.name}`", ""]
+    lines += [
+        f"From Snakemake's benchmark files in `{preset.name}/benchmarks/` (the newest written {written}): wall time "
+        "of each job as it ran, summed per rule, and the largest resident memory.",
+        "",
+    ]
+    return lines + _table(summary.rename(columns={"total": "total time", "longest": "longest job", "rss": "max RSS"}))
+
+
+def bench_section(results: Path) -> list[str]:
+    files = sorted((results / "bench").glob("*.json"))
+    lines = []
+    for f in files:
+        bench = json.loads(f.read_text())
+        m = bench["machine"]
+        lines += [f"### `{bench['command']}`", ""]
+        lines += [f"{bench['description']} Run {bench['date']} on {m['host']}: {m['cpu']}, GPU: {m['gpus']}.", ""]
+        lines += _table(pd.DataFrame(bench["rows"]))
+    return lines
+
+
+def tests_section(results: Path) -> list[str]:
+    report = results / "tests.xml"
+    if not report.exists():
+        return []
+    suite = ElementTree.parse(report).getroot()
+    suite = suite.find("testsuite") if suite.tag == "testsuites" else suite
+    a = suite.attrib
+    passed = int(a["tests"]) - int(a["failures"]) - int(a["errors"]) - int(a["skipped"])
+    lines = ["## Tests", ""]
+    lines += [
+        f"From `tests.xml`, the JUnit report of `make test`, run {a.get('timestamp', '?')} "
+        f"on {a.get('hostname', '?')}: "
+        f"{passed} passed, {a['failures']} failed, {a['errors']} errors, {a['skipped']} skipped, "
+        f"in {_duration(float(a['time']))}.",
+        "",
+    ]
+    return lines
+
+
+def page(results: Path) -> str:
+    presets = sorted(p for p in results.iterdir() if p.is_dir() and (p / "claims").is_dir())
+    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        "# Results",
+        "",
+        f"Regenerated {now} by `make results-page` (`python -m bnrank.results_page`) from the files under "
+        f"`{results}/` that the runs wrote. Nothing here is typed by hand: rerun the commands and regenerate the "
+        "page to check it. Timings depend on the machine each section names.",
+        "",
+        "## Claims",
+        "",
+    ]
+    for preset in presets:
+        lines += claims_section(preset)
+    lines += ["## Time", ""]
+    for preset in presets:
+        lines += runs_section(preset) + job_times_section(preset)
+    bench = bench_section(results)
+    if bench:
+        lines += ["## Benchmarks", "", "From `make bench` (`benchmarks/*.py --output results/bench/<name>.json`).", ""]
+        lines += bench
+    lines += tests_section(results)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--results", type=Path, default=Path("results"))
+    parser.add_argument("--out", type=Path, default=Path("docs/results.md"))
+    args = parser.parse_args()
+    args.out.write_text(page(args.results))
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

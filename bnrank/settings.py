@@ -1,0 +1,284 @@
+"""The configuration as named, typed objects, built once from the validated config.
+
+Every class mirrors one section of config.yaml, field for field: a setting keeps its
+config name all the way to the function that uses it (``chains.depth_sweep.layers``
+is ``DepthSweep.layers``). The workflow builds ``Settings`` once; each rule hands its
+job the parts it uses as plain data (``params``, so that Snakemake reruns exactly the
+jobs whose settings changed), and the job's script rebuilds the objects with ``build``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass
+from typing import Literal
+
+RankNotion = Literal["matrix_rank", "lower_bound", "soft_rank", "eig_count"]
+Norm = Literal["bn", "none"]
+InitScheme = Literal["pytorch", "asymmetric", "xavier_normal"]
+Activation = Literal["linear", "relu", "tanh"]
+WeightLaw = Literal["gaussian", "uniform"]
+
+
+@dataclass(frozen=True)
+class RankNotions:
+    """``rank_notions``: the soft-rank thresholds τ and the eigenvalue cut of ``eig_count``."""
+
+    taus: tuple[float, ...]
+    eig_threshold: float
+
+
+@dataclass(frozen=True)
+class DepthSweep:
+    """``chains.depth_sweep`` (Fig 2): BN and vanilla chains over many layers."""
+
+    width: int
+    batch: int
+    runs: int
+    layers: int
+    measure_every: int
+    activations: tuple[Activation, ...]
+    weights: WeightLaw
+    center: bool
+
+
+@dataclass(frozen=True)
+class WidthSweep:
+    """``chains.width_sweep`` (Figs 3a, 8, 9): one long linear BN chain per (width, γ),
+    one job per width."""
+
+    gammas: tuple[float, ...]
+    steps: int
+    burn_in: int
+    sample_every: int
+    moment_every: int
+    runs: int
+    weights: WeightLaw
+    center: bool
+    widths: tuple[int, ...] = ()
+
+    def job(self) -> dict:
+        """What one width's job uses: everything but the list of widths, so that a new
+        width runs one new job and leaves the others' results in place."""
+        return {k: v for k, v in dataclasses.asdict(self).items() if k != "widths"}
+
+
+@dataclass(frozen=True)
+class Spectrum:
+    """``chains.spectrum`` (Fig 3b): eigenvalues of M over depth from nearly collinear inputs."""
+
+    width: int
+    gamma: float
+    layers: int
+    runs: int
+    noise: float
+    top: int
+    weights: WeightLaw
+    center: bool
+
+
+@dataclass(frozen=True)
+class Chains:
+    """``chains``: the random-matrix simulations and their precision and threads."""
+
+    dtype: Literal["float64", "float32"]
+    threads: int
+    depth_sweep: DepthSweep
+    width_sweep: WidthSweep
+    spectrum: Spectrum
+
+
+@dataclass(frozen=True)
+class Network:
+    """``network``: the MLP shared by every training figure (docs/figures.md §2)."""
+
+    width: int
+    activation: Activation
+    bn_affine: bool
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """``measurement`` (+ ``rank_notions``): rank notions of hidden layers on a fixed probe batch."""
+
+    probe: int
+    dtype: Literal["float32", "float64"]
+    rank_notions: RankNotions
+
+
+@dataclass(frozen=True)
+class TrainingDefaults:
+    """``training``: how every training job runs."""
+
+    threads: int
+    device: str
+    input_scale: Literal["unit", "raw"]
+    lr_rule: Literal["best_final_train_loss", "best_final_train_acc"]
+
+
+@dataclass(frozen=True)
+class Training:
+    """What one training job uses: its experiment's schedule, its variant's learning
+    rates, and ``training``'s input scale and device."""
+
+    epochs: int
+    batch: int
+    lrs: tuple[float, ...]
+    train_samples: int | None
+    input_scale: Literal["unit", "raw"]
+    device: str
+
+
+@dataclass(frozen=True)
+class Pretraining:
+    """``pretraining.<name>``: Algorithm 1's layers, iterations, steps and step size."""
+
+    every: int
+    last: bool
+    iterations: int
+    steps_per_batch: int
+    lr: float
+    batch: int
+    pre_activation: bool
+
+
+@dataclass(frozen=True)
+class Variant:
+    """``variants.<name>``: a network's normalisation, init scheme and optional pretraining."""
+
+    norm: Norm
+    init: InitScheme
+    pretrain: str | None = None
+
+
+@dataclass(frozen=True)
+class InitGrid:
+    """``experiments.<name>.measure_init``: depths and number of seeds measured at initialisation."""
+
+    depths: tuple[int, ...]
+    n_seeds: int
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """``experiments.<name>``: the training runs one or more figures read."""
+
+    dataset: Literal["fashion_mnist", "cifar10"]
+    variants: tuple[str, ...]
+    depths: tuple[int, ...]
+    n_seeds: int
+    epochs: int
+    batch: int
+    lrs: dict[str, tuple[float, ...]]
+    train_samples: int | None = None
+    measure_init: InitGrid | None = None
+
+    @property
+    def seeds(self) -> list[int]:
+        return list(range(self.n_seeds))
+
+
+@dataclass(frozen=True)
+class StandIn:
+    """``data.cifar10.stand_in``: the synthetic CIFAR-10 stand-in's seed and sizes."""
+
+    seed: int
+    train: int
+    test: int
+
+
+@dataclass(frozen=True)
+class FashionMnistSources:
+    """``data.fashion_mnist``: where Fashion-MNIST is looked for, in order."""
+
+    directory: str | None
+    debian_dir: str
+    url: str | None
+
+
+@dataclass(frozen=True)
+class Cifar10Sources:
+    """``data.cifar10``: where CIFAR-10 is looked for, or the stand-in used instead."""
+
+    synthetic: bool
+    directory: str | None
+    url: str | None
+    stand_in: StandIn
+
+
+@dataclass(frozen=True)
+class Data:
+    """``data``: the folder of prepared data sets and each data set's sources."""
+
+    directory: str
+    fashion_mnist: FashionMnistSources
+    cifar10: Cifar10Sources
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The whole configuration (figure sections, ``figN``, stay plain: see ``bnrank.figures``)."""
+
+    preset: str
+    label: str
+    seed: int
+    rank_notions: RankNotions
+    chains: Chains
+    data: Data
+    network: Network
+    training: TrainingDefaults
+    measurement: Measurement
+    variants: dict[str, Variant]
+    pretraining: dict[str, Pretraining]
+    experiments: dict[str, Experiment]
+
+    @classmethod
+    def from_config(cls, config: dict) -> Settings:
+        """The settings of a validated config (schema defaults filled in)."""
+        measurement = {**config["measurement"], "rank_notions": config["rank_notions"]}
+        return build(cls, {**config, "measurement": measurement})
+
+    def dataset_name(self, experiment: str) -> str:
+        """The data set file an experiment trains on: CIFAR-10, or its stand-in if the config asks."""
+        name = self.experiments[experiment].dataset
+        return "cifar10_synthetic" if name == "cifar10" and self.data.cifar10.synthetic else name
+
+    def stand_in(self, experiment: str) -> bool:
+        return self.dataset_name(experiment).endswith("_synthetic")
+
+    def training_job(self, experiment: str, variant: str) -> Training:
+        e, t = self.experiments[experiment], self.training
+        return Training(e.epochs, e.batch, e.lrs[variant], e.train_samples, t.input_scale, t.device)
+
+    def pretraining_of(self, variant: str) -> Pretraining | None:
+        name = self.variants[variant].pretrain
+        return self.pretraining[name] if name else None
+
+
+def build(cls: type, data: typing.Any) -> typing.Any:
+    """An instance of ``cls`` (a settings dataclass, or a type hint such as
+    ``tuple[int, ...]``) from plain data: a config section or a job's ``params``."""
+    origin, args = typing.get_origin(cls), typing.get_args(cls)
+    if dataclasses.is_dataclass(cls):
+        hints = typing.get_type_hints(cls)
+        given = {f.name: build(hints[f.name], data[f.name]) for f in dataclasses.fields(cls) if f.name in data}
+        return cls(**given)
+    if origin in (typing.Union, types.UnionType):
+        if data is None:
+            return None
+        (inner,) = [a for a in args if a is not type(None)]
+        return build(inner, data)
+    if origin is tuple:
+        return tuple(build(args[0], x) for x in data)
+    if origin is dict:
+        return {k: build(args[1], v) for k, v in data.items()}
+    if cls is float:
+        return float(data)
+    return data
+
+
+def plain(settings: typing.Any) -> typing.Any:
+    """Settings as plain data (dicts, lists, numbers), for a job's ``params``."""
+    return dataclasses.asdict(settings) if dataclasses.is_dataclass(settings) else settings

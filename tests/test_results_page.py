@@ -1,0 +1,57 @@
+"""docs/results.md is made from the runs' own files, and says what they say."""
+
+import pandas as pd
+
+from bnrank import results_page, workflow
+from bnrank.claims import COLUMNS
+from bnrank.paths import Paths
+
+JUNIT = """<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="pytest" errors="0" failures="1"
+skipped="2" tests="10" time="65.4" timestamp="2026-11-27T10:00:00" hostname="lab-pc"></testsuite></testsuites>"""
+
+
+def test_page_reports_claims_runs_job_times_benchmarks_and_tests(tmp_path):
+    results = tmp_path / "results"
+    paths = Paths(str(results / "quick"), "unused")
+    for fig, statuses in (("fig2", ["holds", "holds"]), ("fig9", ["holds", "fails"])):
+        rows = [
+            {
+                "claim": f"c{i}",
+                "statement": f"{fig} statement {i}",
+                "value": 0.5 + i,
+                "threshold": "<= 1",
+                "status": s,
+                "note": "quick preset",
+            }
+            for i, s in enumerate(statuses)
+        ]
+        (results / "quick" / "claims").mkdir(parents=True, exist_ok=True)
+        pd.DataFrame(rows, columns=COLUMNS).to_csv(paths.claims(fig), index=False)
+    started = {"start": 0.0, "targets": "all", "jobs_run": 270, "jobs_in_dag": 270, "rules": "all:1", "cores": 2}
+    workflow.run_finished(paths.runs(), started)
+    for rule, job, seconds in (
+        ("train", "fig1_bn_depth1", 30.0),
+        ("train", "fig1_bn_depth4", 90.0),
+        ("simulate_spectrum", None, 5.0),
+    ):
+        bench = paths.benchmark(rule, job)
+        (tmp_path / bench).parent.mkdir(parents=True, exist_ok=True)
+        pd.DataFrame({"s": [seconds], "max_rss": [100.0]}).to_csv(bench, sep="\t", index=False)
+    workflow.save_benchmark(
+        str(results / "bench" / "train.json"),
+        "python benchmarks/train.py",
+        "Batched against a loop.",
+        [{"what": "15 MLPs", "speed-up": "1.7×"}],
+    )
+    (results / "tests.xml").write_text(JUNIT)
+
+    text = results_page.page(results)
+    assert "**3 holds**, **1 fails**, **0 not evaluated**" in text
+    assert "| fig9 | c1 | fig9 statement 1 | 1.5 | <= 1 | fails |" in text  # the failing claim, in full
+    assert "fig2 statement" not in text  # claims that hold are counted, not listed
+    assert "| all | 270 of 270 |" in text
+    assert "| train | 2 | 2 min 00 s | 1 min 30 s | 100 MB |" in text
+    assert "| simulate_spectrum | 1 | 5 s | 5 s | 100 MB |" in text
+    assert "### `python benchmarks/train.py`" in text and "| 15 MLPs | 1.7× |" in text
+    assert "on lab-pc: 7 passed, 1 failed, 0 errors, 2 skipped, in 1 min 05 s" in text
+    assert workflow.machine()["host"] in text  # every measurement names its machine
