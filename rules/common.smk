@@ -1,10 +1,12 @@
 # Shared by all rules: the config checked and turned into settings objects once, the
 # paths of every artefact (bnrank.paths), and the figure registry (bnrank.figures).
 
+import typing
+
 from bnrank import config as config_checks
 from bnrank.figures import ARTEFACTS, FIGURES
 from bnrank.paths import Paths
-from bnrank.settings import Settings, plain
+from bnrank.settings import InitScheme, Norm, Settings, plain
 from bnrank.workflow import run_finished, run_started
 
 # Stop before any job runs when the config is invalid, naming each bad key; fills in
@@ -16,12 +18,12 @@ paths = Paths(f"results/{S.preset}", S.data.directory)
 
 wildcard_constraints:
     figure="|".join(FIGURES),
-    experiment="|".join(S.experiments) or "none",
+    experiment="|".join(S.experiments),
     width="[0-9]+",
     depth="[0-9]+",
     seed="[0-9]+",
-    norm="bn|none",
-    scheme="pytorch|asymmetric|xavier_normal",
+    norm="|".join(typing.get_args(Norm)),
+    scheme="|".join(typing.get_args(InitScheme)),
     dataset="[a-z0-9_]+",
     variant="[a-z0-9_]+",
 
