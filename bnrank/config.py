@@ -49,9 +49,10 @@ def _type_schema(hint) -> dict:
         return {"type": "array", "items": _type_schema(args[0]), "minItems": len(args), "maxItems": len(args)}
     if origin in (tuple, list, Sequence):
         return {"type": "array", "items": _type_schema(args[0])}
-    return {float: {"type": "number"}, int: {"type": "integer"}, bool: {"type": "boolean"}, str: {"type": "string"}}[
-        hint
-    ]
+    basic = {float: "number", int: "integer", bool: "boolean", str: "string"}
+    if hint not in basic:
+        raise TypeError(f"no config type for {hint!r}: annotate with float, int, bool, str, Literal, tuple or X | None")
+    return {"type": basic[hint]}
 
 
 def parameters_schema(function: Callable, names: Sequence[str]) -> dict:

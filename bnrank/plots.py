@@ -1,18 +1,21 @@
-"""Paper-style figures (seaborn) drawn from figure tables, never from raw simulations."""
+"""Paper-style figures (seaborn) drawn from figure tables, never from raw simulations.
+
+matplotlib and seaborn are imported by the functions that draw (``_pyplot``), not with
+this module: the workflow reads the plots' signatures from the figure registry at start-up
+and in every table and claims job, which must not pay for them.
+"""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
-import matplotlib
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 NETWORK_COLORS = {"bn": "tab:blue", "vanilla": "tab:orange"}  # the paper's colours
 ACTIVATION_NAMES = {"linear": "Linear", "relu": "ReLU", "tanh": "tanh"}
@@ -27,6 +30,17 @@ METRIC_NAMES = {
     "test_loss": "test loss",
     "test_acc": "test accuracy",
 }
+
+
+def _pyplot():
+    """matplotlib's pyplot, on the non-interactive Agg backend, and seaborn."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    return plt, sns
 
 
 def ci95(values: np.ndarray, boots: int = 1000, seed: int = 0) -> tuple[float, float]:
@@ -46,8 +60,9 @@ def _gamma_hue(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     return frame.assign(γ=frame["gamma"].map(gamma_label)), order
 
 
-def fig2(table: pd.DataFrame) -> plt.Figure:
+def fig2(table: pd.DataFrame) -> Figure:
     """Log rank of the last hidden layer against depth, BN vs vanilla, one panel per activation."""
+    plt, sns = _pyplot()
     acts = list(table["activation"].unique())
     fig, axes = plt.subplots(1, len(acts), figsize=(5.2 * len(acts), 4), sharey=True, squeeze=False)
     d = table["d"].iloc[0]
@@ -73,8 +88,9 @@ def fig2(table: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-def fig3(table: pd.DataFrame) -> plt.Figure:
+def fig3(table: pd.DataFrame) -> Figure:
     """(a) mean rank over depth against width, per γ; (b) top eigenvalues over depth."""
+    plt, sns = _pyplot()
     fig, (ax_a, ax_b) = plt.subplots(1, 2, figsize=(11, 4.2))
     a, order = _gamma_hue(table[table["panel"] == "a"])
     sns.lineplot(data=a, x="d", y="rank", hue="γ", hue_order=order, errorbar="sd", marker="o", ax=ax_a)
@@ -110,9 +126,10 @@ def fig3(table: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-def fig8(table: pd.DataFrame, max_alpha: float) -> plt.Figure:
+def fig8(table: pd.DataFrame, max_alpha: float) -> Figure:
     """Ergodic estimate of α against the number of layers L, one curve per width, and the
     claims' bound on α (``fig8.claims.max_alpha``) as a reference line."""
+    plt, sns = _pyplot()
     t, order = _gamma_hue(table)
     fig, axes = plt.subplots(1, len(order), figsize=(4.6 * len(order), 4), sharey=True, squeeze=False)
     for ax, g in zip(axes[0], order, strict=True):
@@ -134,8 +151,9 @@ def fig8(table: pd.DataFrame, max_alpha: float) -> plt.Figure:
     return fig
 
 
-def fig9(table: pd.DataFrame) -> plt.Figure:
+def fig9(table: pd.DataFrame) -> Figure:
     """Ergodic E‖M‖_F² against d, with the Lemma-13 bound (dashed) and d^1.5 (dotted)."""
+    plt, sns = _pyplot()
     t, order = _gamma_hue(table)
     fig, ax = plt.subplots(figsize=(5.6, 4.4))
     colors = dict(zip(order, sns.color_palette(n_colors=len(order)), strict=True))
@@ -149,8 +167,9 @@ def fig9(table: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-def fig1(table: pd.DataFrame) -> plt.Figure:
+def fig1(table: pd.DataFrame) -> Figure:
     """Left: rank of the last hidden layer at init vs depth; right: final training accuracy vs depth."""
+    plt, sns = _pyplot()
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
     palette = {n: NETWORK_COLORS.get(n) for n in table["network"].unique()}
     ranks = table.dropna(subset=["rank_init"])
@@ -180,8 +199,9 @@ def fig1(table: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-def _curves(table: pd.DataFrame, metrics: Sequence[str], title: str = "") -> plt.Figure:
+def _curves(table: pd.DataFrame, metrics: Sequence[str], title: str = "") -> Figure:
     """Metrics over epochs, one row per metric and one column per depth, one curve per variant."""
+    plt, sns = _pyplot()
     depths = sorted(table["depth"].unique())
     fig, axes = plt.subplots(
         len(metrics), len(depths), figsize=(4.2 * len(depths), 3.4 * len(metrics)), squeeze=False, sharex=True
@@ -200,7 +220,7 @@ def _curves(table: pd.DataFrame, metrics: Sequence[str], title: str = "") -> plt
                 legend=ax is axes[0][-1],
             )
             ax.set(title=f"{depth} hidden layers", xlabel="epoch", ylabel=METRIC_NAMES[metric])
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
             if "loss" in metric:
                 ax.set_yscale("log")
     dataset = DATASET_NAMES[table["dataset"].iloc[0]]
@@ -208,18 +228,19 @@ def _curves(table: pd.DataFrame, metrics: Sequence[str], title: str = "") -> plt
     return fig
 
 
-def fig4(table: pd.DataFrame) -> plt.Figure:
+def fig4(table: pd.DataFrame) -> Figure:
     """Figs 4 and 12: training loss over epochs, one panel per depth."""
     return _curves(table, ["train_loss"], "rank-pretrained vanilla vs BN")
 
 
-def fig11(table: pd.DataFrame) -> plt.Figure:
+def fig11(table: pd.DataFrame) -> Figure:
     """Training accuracy and test loss over epochs, one column per depth."""
     return _curves(table, ["train_acc", "test_loss"], "Fig 4's runs")
 
 
-def fig6(table: pd.DataFrame) -> plt.Figure:
+def fig6(table: pd.DataFrame) -> Figure:
     """Training accuracy and r(H) of the last hidden layer over epochs; BN variants dashed."""
+    plt, sns = _pyplot()
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
     order = list(table.sort_values(["norm", "pretrain_iterations"], ascending=[False, True])["variant"].unique())
     dashes = {
@@ -243,7 +264,7 @@ def fig6(table: pd.DataFrame) -> plt.Figure:
             legend=ax is right,
         )
         ax.set(xlabel="epoch", ylabel=label)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
     fig.suptitle(
         f"{DATASET_NAMES[table['dataset'].iloc[0]]}, MLPs of depth {table['depth'].iloc[0]}, mean and 95% CI over seeds"
     )
@@ -252,7 +273,7 @@ def fig6(table: pd.DataFrame) -> plt.Figure:
 
 def draw(
     name: str,
-    plot: Callable[..., plt.Figure],
+    plot: Callable[..., Figure],
     table: pd.DataFrame,
     paths: Sequence[str],
     preset: str,
@@ -265,6 +286,7 @@ def draw(
     The preset's name, and its label when it shrinks the protocol or uses stand-in
     data, are printed on the figure itself.
     """
+    plt, sns = _pyplot()
     sns.set_theme(style="whitegrid", context="paper")
     fig = plot(table, **options)
     title = f"Figure {name.removeprefix('fig')}" + (f" — {fig._suptitle.get_text()}" if fig._suptitle else "")

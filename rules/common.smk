@@ -107,8 +107,6 @@ def variant_kinds(experiment):
 def table_context(figure):
     """The facts about its experiment a figure's table takes (bnrank.figures.CONTEXT)."""
     f = FIGURES[figure]
-    if not f.context:
-        return {}
     facts = {
         "variants": lambda: variant_kinds(f.experiment),
         "dataset": lambda: S.dataset_name(f.experiment),
