@@ -29,8 +29,9 @@ from bnrank.claims import STATUSES
 from bnrank.figures import FIGURES
 
 
-def _when(path: Path) -> str:
-    return datetime.datetime.fromtimestamp(path.stat().st_mtime, datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+def _when(seconds: float) -> str:
+    """A time stamp (seconds since the epoch, e.g. a file's mtime) as the page writes dates."""
+    return datetime.datetime.fromtimestamp(seconds, datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _table(frame: pd.DataFrame) -> list[str]:
@@ -53,7 +54,7 @@ def claims_section(preset: Path) -> list[str]:
         return []
     newest = max((files[f] for f in found), key=lambda p: p.stat().st_mtime)
     lines = [f"### Claims, preset `{preset.name}`", ""]
-    lines += [f"From `{preset.name}/claims/*.csv`, the newest written {_when(newest)}.", ""]
+    lines += [f"From `{preset.name}/claims/*.csv`, the newest written {_when(newest.stat().st_mtime)}.", ""]
     counts = pd.DataFrame(
         [{"figure": f, **{s: int((rows["status"] == s).sum()) for s in STATUSES}} for f, rows in found.items()]
     )
@@ -109,7 +110,7 @@ def job_times_section(preset: Path) -> list[str]:
         longest=lambda t: t["longest"].map(_duration),
         rss=lambda t: t["rss"].map(lambda m: f"{m:.0f} MB"),
     )
-    written = datetime.datetime.fromtimestamp(jobs["when"].max(), datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    written = _when(jobs["when"].max())
     lines = [f"### Time per job, preset `{preset.name}`", ""]
     lines += [
         f"From Snakemake's benchmark files in `{preset.name}/benchmarks/` (the newest written {written}): wall time "
