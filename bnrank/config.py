@@ -176,6 +176,21 @@ def check_config(config: dict) -> list[str]:
     return problems + _training_problems(config)
 
 
+def _claims_variants(config: dict, figure: Figure) -> list[str]:
+    """A training figure's claims settings typed ``str`` name variants of its experiment."""
+    hints = typing.get_type_hints(figure.claims)
+    variants = config["experiments"][figure.experiment]["variants"]
+    problems = []
+    for name in figure.thresholds:
+        value = config[figure.name]["claims"].get(name)
+        if str in (hints[name], *typing.get_args(hints[name])) and value is not None and value not in variants:
+            problems.append(
+                f"{figure.name}.claims.{name}: {value!r} is not a variant of experiment {figure.experiment!r} "
+                f"({', '.join(variants)})"
+            )
+    return problems
+
+
 def _training_problems(config: dict) -> list[str]:
     problems = []
     variants, pretraining, experiments = config["variants"], config["pretraining"], config["experiments"]
@@ -195,12 +210,20 @@ def _training_problems(config: dict) -> list[str]:
             problems.append(
                 f"experiments.{figure.experiment}.measure_init: required, {figure.name} plots ranks at initialisation"
             )
+        elif figure.experiment:
+            problems += _claims_variants(config, figure)
     for name, e in experiments.items():
         for v in e["variants"]:
             if v not in variants:
                 problems.append(f"experiments.{name}.variants: {v!r} is not a key of variants ({', '.join(variants)})")
             elif v not in e["lrs"]:
                 problems.append(f"experiments.{name}.lrs: no learning-rate grid for variant {v!r}")
+        sizes = {v: len(e["lrs"][v]) for v in e["variants"] if v in e["lrs"]}
+        if len(set(sizes.values())) > 1:
+            problems.append(
+                f"experiments.{name}.lrs: every variant needs as many learning rates as the others, so that none is "
+                f"searched more finely ({', '.join(f'{v} has {n}' for v, n in sizes.items())})"
+            )
         data = config["data"]["cifar10"]
         synthetic = e["dataset"] == "cifar10" and data["synthetic"]
         size = data["stand_in"]["train"] if synthetic else DATASET_SIZES[e["dataset"]]

@@ -36,12 +36,14 @@ ARTEFACTS = {
     "metrics": "an experiment's per-epoch training metrics, one file per (variant, depth)",
     "ranks": "an experiment's per-epoch rank notions, one file per (variant, depth)",
     "selected": "an experiment's selected learning rate per (variant, depth)",
+    "pretrain_ranks": "rank notions before and after pretraining, one file per pretrained (variant, depth, seed)",
 }
 # What a training figure's table may know about its experiment.
 CONTEXT = {
     "variants": "each variant's norm, init and pretraining iterations",
     "dataset": "the data set trained on (cifar10_synthetic for the stand-in)",
     "width": "the networks' width (network.width)",
+    "seeds": "the reported seeds (the learning rate may have been selected on others)",
 }
 
 

@@ -45,8 +45,8 @@ class Paths:
     def pretrained_weights(self, experiment, variant, depth, seed) -> str:
         return f"{self.results}/pretrain/{experiment}/{variant}/depth{depth}/seed{seed}.npz"
 
-    def pretrain_log(self, experiment, variant, depth, seed) -> str:
-        """r(H_ℓ) before and after pretraining, per pretrained layer."""
+    def pretrain_ranks(self, experiment, variant, depth, seed) -> str:
+        """Rank notions of every hidden layer on the probe batch before and after pretraining."""
         return f"{self.results}/pretrain/{experiment}/{variant}/depth{depth}/seed{seed}.csv"
 
     def metrics(self, experiment, variant, depth) -> str:

@@ -96,6 +96,9 @@ def fig3(table: pd.DataFrame) -> Figure:
     sns.lineplot(data=a, x="d", y="rank", hue="γ", hue_order=order, errorbar="sd", marker="o", ax=ax_a)
     widths = np.sort(a["d"].unique()).astype(float)
     ax_a.plot(widths, np.sqrt(widths), ls="--", color="grey", label="√d")
+    level = a.groupby("d")["theorem2_bound"].first()
+    if not np.allclose(level.to_numpy(), np.sqrt(level.index.to_numpy(float))):
+        ax_a.plot(level.index, level.to_numpy(), ls="-.", color="grey", label="(1−τ)²·√d (Theorem 2)")
     ax_a.plot(widths, widths, ls=":", color="black", label="d")
     ax_a.set_xscale("log", base=2)
     ax_a.set_yscale("log", base=2)
@@ -239,7 +242,8 @@ def fig11(table: pd.DataFrame) -> Figure:
 
 
 def fig6(table: pd.DataFrame) -> Figure:
-    """Training accuracy and r(H) of the last hidden layer over epochs; BN variants dashed."""
+    """Training accuracy and r(H) of the last hidden layer's pre-activation over epochs;
+    BN variants dashed."""
     plt, sns = _pyplot()
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
     order = list(table.sort_values(["norm", "pretrain_iterations"], ascending=[False, True])["variant"].unique())
@@ -249,7 +253,7 @@ def fig6(table: pd.DataFrame) -> Figure:
     }
     for ax, metric, label in (
         (left, "train_acc", "training accuracy"),
-        (right, "lower_bound", "lower bound on rank r(H)"),
+        (right, "r_pre", "lower bound on rank r(H), last hidden pre-activation"),
     ):
         sns.lineplot(
             data=table,

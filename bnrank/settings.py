@@ -20,6 +20,7 @@ Norm = Literal["bn", "none"]
 InitScheme = Literal["pytorch", "asymmetric", "xavier_normal"]
 Activation = Literal["linear", "relu", "tanh"]
 WeightLaw = Literal["gaussian", "uniform"]
+InputScale = Literal["unit", "raw"]  # unit: pixels / 255; raw: 0..255 (the public Fig 4 code)
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,7 @@ class TrainingDefaults:
 
     threads: int
     device: str
-    input_scale: Literal["unit", "raw"]
+    input_scale: InputScale
     lr_rule: Literal["best_final_train_loss", "best_final_train_acc"]
 
 
@@ -127,7 +128,7 @@ class Training:
     batch: int
     lrs: tuple[float, ...]
     train_samples: int | None
-    input_scale: Literal["unit", "raw"]
+    input_scale: InputScale
     device: str
 
 
@@ -142,6 +143,7 @@ class Pretraining:
     lr: float
     batch: int
     pre_activation: bool
+    objective: Literal["inverse_r", "frobenius_over_trace"] = "inverse_r"
 
 
 @dataclass(frozen=True)
@@ -151,6 +153,7 @@ class Variant:
     norm: Norm
     init: InitScheme
     pretrain: str | None = None
+    input_scale: InputScale | None = None  # None: training.input_scale
 
 
 @dataclass(frozen=True)
@@ -174,10 +177,21 @@ class Experiment:
     lrs: dict[str, tuple[float, ...]]
     train_samples: int | None = None
     measure_init: InitGrid | None = None
+    selection_seeds: int = 0
 
     @property
     def seeds(self) -> list[int]:
+        """Every seed trained: the reported ones, then those the learning rate is selected on."""
+        return list(range(self.n_seeds + self.selection_seeds))
+
+    @property
+    def reported_seeds(self) -> list[int]:
         return list(range(self.n_seeds))
+
+    @property
+    def lr_selection_seeds(self) -> list[int]:
+        """The seeds ``select_lr`` decides on: separate ones if any, else the reported ones."""
+        return self.seeds[self.n_seeds :] if self.selection_seeds else self.reported_seeds
 
 
 @dataclass(frozen=True)
@@ -248,9 +262,13 @@ class Settings:
     def stand_in(self, experiment: str) -> bool:
         return self.dataset_name(experiment).endswith("_synthetic")
 
+    def input_scale(self, variant: str) -> InputScale:
+        """The variant's input scale, or the training default."""
+        return self.variants[variant].input_scale or self.training.input_scale
+
     def training_job(self, experiment: str, variant: str) -> Training:
         e, t = self.experiments[experiment], self.training
-        return Training(e.epochs, e.batch, e.lrs[variant], e.train_samples, t.input_scale, t.device)
+        return Training(e.epochs, e.batch, e.lrs[variant], e.train_samples, self.input_scale(variant), t.device)
 
     def pretraining_of(self, variant: str) -> Pretraining | None:
         name = self.variants[variant].pretrain

@@ -32,8 +32,12 @@ def fig2(depth_sweep: pd.DataFrame, rank: RankNotion, tau: float | None = None) 
 def fig3(
     width_ranks: Sequence[pd.DataFrame], spectrum: pd.DataFrame, rank: RankNotion, tau: float | None = None
 ) -> pd.DataFrame:
-    """Panel a: rank samples along each (d, γ) chain; panel b: top eigenvalues over depth."""
+    """Panel a: rank samples along each (d, γ) chain, with √d and Theorem 2's level
+    (1−τ)²·√d (τ = 0 unless the plotted notion is the soft rank); panel b: top
+    eigenvalues over depth."""
     a = _with_rank(pd.concat(width_ranks, ignore_index=True), rank, tau).assign(panel="a")
+    sqrt_d = np.sqrt(a["d"].to_numpy(float))
+    a = a.assign(sqrt_d=sqrt_d, theorem2_bound=(1 - (tau if rank == "soft_rank" else 0.0)) ** 2 * sqrt_d)
     b = spectrum.assign(panel="b")
     first = ["panel", "d", "gamma", "run", "layer", "rank", "rank_notion"]
     table = pd.concat([a, b], ignore_index=True)
@@ -82,34 +86,41 @@ def fig9(width_moments: Sequence[pd.DataFrame]) -> pd.DataFrame:
     return table[["d", "gamma", "frob2", "bound", "alpha", "d_pow_1_5", "frob2_sd", "samples", "diag_sq", "tr_m3"]]
 
 
-def select_learning_rates(metrics: Sequence[pd.DataFrame], lr_rule: str) -> pd.DataFrame:
-    """The learning rate of each (variant, depth) by ``lr_rule``, over the mean across seeds.
+def select_learning_rates(metrics: Sequence[pd.DataFrame], lr_rule: str, seeds: Sequence[int]) -> pd.DataFrame:
+    """The learning rate of each (variant, depth) by ``lr_rule``, over the mean across ``seeds``.
 
     ``best_final_train_loss``: lowest mean final training loss; ``best_final_train_acc``:
     highest mean final training accuracy. A model that diverged counts as the worst.
+    ``seeds`` are the experiment's selection seeds, separate from the reported ones when
+    ``experiments.<name>.selection_seeds`` > 0.
     """
     frame = pd.concat(metrics, ignore_index=True)
+    frame = frame[frame["seed"].isin(seeds)]
     final = frame[frame["epoch"] == frame["epoch"].max()]
     column, worst = ("train_loss", np.inf) if lr_rule == "best_final_train_loss" else ("train_acc", -np.inf)
     scores = final.assign(score=final[column].fillna(worst)).groupby(["variant", "depth", "lr"])["score"].mean()
     best = scores.groupby(["variant", "depth"]).idxmin() if worst > 0 else scores.groupby(["variant", "depth"]).idxmax()
     chosen = pd.DataFrame(best.tolist(), columns=["variant", "depth", "lr"])
-    return chosen.assign(lr_rule=lr_rule, score=scores.loc[best.tolist()].to_numpy())
+    return chosen.assign(
+        lr_rule=lr_rule,
+        score=scores.loc[best.tolist()].to_numpy(),
+        selected_on_seeds=" ".join(map(str, sorted(seeds))),
+    )
 
 
-def _selected(metrics: Sequence[pd.DataFrame], selected: pd.DataFrame, variants: dict) -> pd.DataFrame:
-    """Training metrics of the selected learning rate of each (variant, depth), with each
-    variant's normalisation, init scheme and pretraining iterations."""
-    frame = pd.concat(metrics, ignore_index=True).merge(
-        selected[["variant", "depth", "lr"]], on=["variant", "depth", "lr"]
+def _selected(
+    metrics: Sequence[pd.DataFrame], selected: pd.DataFrame, variants: dict, seeds: Sequence[int]
+) -> pd.DataFrame:
+    """Training metrics of the reported ``seeds`` at the selected learning rate of each
+    (variant, depth), with the seeds it was selected on and each variant's
+    normalisation, init scheme, input scale and pretraining."""
+    frame = pd.concat(metrics, ignore_index=True)
+    frame = frame[frame["seed"].isin(seeds)].merge(
+        selected[["variant", "depth", "lr", "selected_on_seeds"]], on=["variant", "depth", "lr"]
     )
-    kinds = pd.DataFrame(
-        [
-            {"variant": v, "norm": s["norm"], "init": s["init"], "pretrain_iterations": s.get("pretrain_iterations", 0)}
-            for v, s in variants.items()
-        ]
-    )
-    return frame.merge(kinds, on="variant")
+    columns = ["norm", "init", "input_scale", "pretrain", "pretrain_iterations"]
+    kinds = pd.DataFrame([{"variant": v, **{c: s.get(c) for c in columns}} for v, s in variants.items()])
+    return frame.merge(kinds.fillna({"pretrain": ""}), on="variant")
 
 
 def fig1(
@@ -119,13 +130,15 @@ def fig1(
     variants: dict,
     width: int,
     dataset: str,
+    seeds: Sequence[int],
 ) -> pd.DataFrame:
-    """Per (network, depth, seed): rank of the last hidden layer at init, final training accuracy."""
+    """Per (network, depth, seed): rank and r(H) of the last hidden layer at init, final
+    training accuracy."""
     ranks = pd.concat(init_ranks, ignore_index=True)
     ranks = ranks[ranks["layer"] == ranks["depth"]]
     ranks = ranks.rename(columns={"matrix_rank": "rank_init", "lower_bound": "lower_bound_init", "dtype": "rank_dtype"})
     ranks = ranks[["variant", "depth", "seed", "rank_init", "lower_bound_init", "rank_dtype"]]
-    trained = _selected(metrics, selected, variants)
+    trained = _selected(metrics, selected, variants, seeds)
     final = trained[trained["epoch"] == trained["epoch"].max()]
     final = final[["variant", "depth", "seed", "lr", "train_acc", "train_loss", "test_acc", "diverged_epoch"]]
     table = ranks.merge(final, on=["variant", "depth", "seed"], how="outer").rename(columns={"variant": "network"})
@@ -136,11 +149,31 @@ def fig1(
     )
 
 
+def _pretraining_gain(pretrain_ranks: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """r(H) of the last hidden layer (pre- and post-activation) before and after
+    pretraining, per (variant, depth, seed)."""
+    if not pretrain_ranks:
+        return pd.DataFrame(columns=["variant", "depth", "seed"])
+    r = pd.concat(pretrain_ranks, ignore_index=True)
+    r = r[r["layer"] == r["depth"]].rename(columns={"lower_bound_pre": "r_pre", "lower_bound": "r_post"})
+    wide = r.pivot_table(index=["variant", "depth", "seed"], columns="stage", values=["r_pre", "r_post"])
+    wide.columns = [f"{value}_{stage}_pretraining" for value, stage in wide.columns]
+    return wide.reset_index()
+
+
 def training_curves(
-    metrics: Sequence[pd.DataFrame], selected: pd.DataFrame, variants: dict, dataset: str
+    metrics: Sequence[pd.DataFrame],
+    selected: pd.DataFrame,
+    pretrain_ranks: Sequence[pd.DataFrame],
+    variants: dict,
+    dataset: str,
+    seeds: Sequence[int],
 ) -> pd.DataFrame:
-    """Figs 4, 11, 12: per (variant, depth, seed, epoch) metrics at the selected learning rate."""
-    table = _selected(metrics, selected, variants).assign(dataset=dataset)
+    """Figs 4, 11, 12: per (variant, depth, seed, epoch) metrics at the selected learning
+    rate, and for pretrained variants r(H) of the last hidden layer before and after
+    pretraining (``r_pre_*``: pre-activation, ``r_post_*``: the layer's output)."""
+    table = _selected(metrics, selected, variants, seeds).assign(dataset=dataset)
+    table = table.merge(_pretraining_gain(pretrain_ranks), on=["variant", "depth", "seed"], how="left")
     first = ["variant", "depth", "seed", "epoch", "lr", "train_loss", "train_acc", "test_loss", "test_acc"]
     return table[first + [c for c in table.columns if c not in first]].sort_values(
         ["variant", "depth", "seed", "epoch"], ignore_index=True
@@ -148,14 +181,22 @@ def training_curves(
 
 
 def fig6(
-    metrics: Sequence[pd.DataFrame], ranks: Sequence[pd.DataFrame], selected: pd.DataFrame, variants: dict, dataset: str
+    metrics: Sequence[pd.DataFrame],
+    ranks: Sequence[pd.DataFrame],
+    selected: pd.DataFrame,
+    variants: dict,
+    dataset: str,
+    seeds: Sequence[int],
 ) -> pd.DataFrame:
-    """Per (variant, seed, epoch): training accuracy and r(H) of the last hidden layer."""
-    table = _selected(metrics, selected, variants).assign(dataset=dataset)
+    """Per (variant, seed, epoch): training accuracy and r(H) of the last hidden layer,
+    on its pre-activation (``r_pre``, where Algorithm 1 maximises it; plotted) and on its
+    output (``r_post``)."""
+    table = _selected(metrics, selected, variants, seeds).assign(dataset=dataset)
     r = pd.concat(ranks, ignore_index=True)
-    r = r[r["layer"] == r["depth"]][["variant", "depth", "seed", "lr", "epoch", "lower_bound", "matrix_rank", "dtype"]]
+    r = r[r["layer"] == r["depth"]].rename(columns={"lower_bound_pre": "r_pre", "lower_bound": "r_post"})
+    r = r[["variant", "depth", "seed", "lr", "epoch", "r_pre", "r_post", "matrix_rank", "dtype"]]
     table = table.merge(r, on=["variant", "depth", "seed", "lr", "epoch"])
-    first = ["variant", "seed", "epoch", "train_acc", "lower_bound", "lr", "depth"]
+    first = ["variant", "seed", "epoch", "train_acc", "r_pre", "r_post", "lr", "depth"]
     return table[first + [c for c in table.columns if c not in first]].sort_values(
         ["variant", "seed", "epoch"], ignore_index=True
     )

@@ -92,6 +92,10 @@ def artefact_files(figure, artefact):
         return experiment_files(experiment, artefact)
     if artefact == "selected":
         return paths.selected_lr(experiment)
+    if artefact == "pretrain_ranks":
+        e = S.experiments[experiment]
+        pretrained = [v for v in e.variants if S.variants[v].pretrain]
+        return [paths.pretrain_ranks(experiment, v, d, s) for v in pretrained for d in e.depths for s in e.seeds]
     raise ValueError(f"{figure} reads {artefact!r}, which no stage makes; artefacts: {', '.join(ARTEFACTS)}")
 
 
@@ -100,7 +104,11 @@ def variant_kinds(experiment):
     kinds = {}
     for name in S.experiments[experiment].variants:
         v, pretraining = S.variants[name], S.pretraining_of(name)
-        kinds[name] = {**plain(v), "pretrain_iterations": pretraining.iterations if pretraining else 0}
+        kinds[name] = {
+            **plain(v),
+            "input_scale": S.input_scale(name),
+            "pretrain_iterations": pretraining.iterations if pretraining else 0,
+        }
     return kinds
 
 
@@ -111,6 +119,7 @@ def table_context(figure):
         "variants": lambda: variant_kinds(f.experiment),
         "dataset": lambda: S.dataset_name(f.experiment),
         "width": lambda: S.network.width,
+        "seeds": lambda: S.experiments[f.experiment].reported_seeds,
     }
     return {name: facts[name]() for name in f.context}
 

@@ -15,7 +15,7 @@ rule measure_init:
         norm=lambda w: S.variants[w.variant].norm,
         network=plain(S.network),
         train_samples=lambda w: S.experiments[w.experiment].train_samples,
-        input_scale=S.training.input_scale,
+        input_scale=lambda w: S.input_scale(w.variant),
         measurement=plain(S.measurement),
         base_seed=S.seed,
     threads: S.training.threads

@@ -7,13 +7,14 @@ rule pretrain:
         weights=lambda w: init_weights_file(w.experiment, w.variant, w.depth, w.seed),
     output:
         weights=paths.pretrained_weights("{experiment}", "{variant}", "{depth}", "{seed}"),
-        log_table=paths.pretrain_log("{experiment}", "{variant}", "{depth}", "{seed}"),
+        ranks=paths.pretrain_ranks("{experiment}", "{variant}", "{depth}", "{seed}"),
     params:
         dataset=lambda w: S.dataset_name(w.experiment),
         network=plain(S.network),
         pretraining=lambda w: plain(S.pretraining_of(w.variant)),
         train_samples=lambda w: S.experiments[w.experiment].train_samples,
-        input_scale=S.training.input_scale,
+        input_scale=lambda w: S.input_scale(w.variant),
+        measurement=plain(S.measurement),
         base_seed=S.seed,
     threads: S.training.threads
     log:

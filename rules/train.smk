@@ -32,13 +32,15 @@ rule train:
 
 
 rule select_lr:
-    """The learning rate of each (variant, depth), by training.lr_rule; recorded in the tables."""
+    """The learning rate of each (variant, depth), by training.lr_rule on the experiment's
+    selection seeds; recorded in the tables."""
     input:
         metrics=lambda w: experiment_files(w.experiment, "metrics"),
     output:
         paths.selected_lr("{experiment}"),
     params:
         lr_rule=S.training.lr_rule,
+        seeds=lambda w: S.experiments[w.experiment].lr_selection_seeds,
     log:
         paths.log("select_lr", "{experiment}"),
     script:

@@ -1,22 +1,25 @@
-"""Rank pretraining (Algorithm 1) of one network: initial weights in, pretrained weights out."""
+"""Rank pretraining (Algorithm 1) of one network: initial weights in, pretrained weights
+and the ranks of its hidden layers before and after out."""
 
 from bnrank import workflow
 from bnrank.nets import experiments, init
-from bnrank.settings import Network, Pretraining, build
+from bnrank.settings import Measurement, Network, Pretraining, build
 
 with workflow.logged(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
     workflow.use_threads(snakemake.threads)
     w, p = snakemake.wildcards, snakemake.params
     arch = init.architecture(p.dataset, int(w.depth), "none", build(Network, p.network))
-    weights, log = experiments.pretrained_weights(
+    weights, ranks, log = experiments.pretrained_weights(
         snakemake.input.data,
         snakemake.input.weights,
         arch,
         build(Pretraining, p.pretraining),
         p.train_samples,
         p.input_scale,
+        build(Measurement, p.measurement),
         (p.base_seed, int(w.seed)),
     )
+    print("r(H) of each pretrained layer on Algorithm 1's first and last minibatch:")
     print(log.to_string())
     init.save_params(snakemake.output.weights, weights)
-    log.to_csv(snakemake.output.log_table, index=False)
+    ranks.assign(variant=w.variant).to_csv(snakemake.output.ranks, index=False)

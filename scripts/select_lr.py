@@ -4,4 +4,5 @@ from bnrank import tables, workflow
 
 with workflow.logged(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
     frames = workflow.read_inputs(snakemake.input)["metrics"]
-    tables.select_learning_rates(frames, snakemake.params.lr_rule).to_csv(snakemake.output[0], index=False)
+    p = snakemake.params
+    tables.select_learning_rates(frames, p.lr_rule, p.seeds).to_csv(snakemake.output[0], index=False)

@@ -1,18 +1,26 @@
+"""Every claim of every figure, fed a hand-made table where it must hold and one where
+it must fail (``BREAKS``: one edit of the good table per claim)."""
+
 import math
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from bnrank import claims, tables
+from bnrank.figures import FIGURES
 
 
-def status(rows, claim):
-    return next(r["status"] for r in rows if r["claim"] == claim)
+def statuses(rows):
+    return {r["claim"]: r["status"] for r in rows}
 
 
-def fig2_table(vanilla_final):
+# ---------------------------------------------------------------- hand-made tables
+
+
+def fig2_table(vanilla_final=1.0, bn_min=9.0):
     rows = []
-    for net, ranks in (("bn", [32, 10, 9]), ("vanilla", [32, 3, vanilla_final])):
+    for net, ranks in (("bn", [32, 10, bn_min]), ("vanilla", [32, 3, vanilla_final])):
         for run in range(2):
             rows += [
                 {"network": net, "activation": "linear", "run": run, "depth": depth, "rank": r, "d": 32}
@@ -21,49 +29,339 @@ def fig2_table(vanilla_final):
     return pd.DataFrame(rows)
 
 
-def test_fig2_claims_hold_and_fail():
-    rows = claims.fig2(fig2_table(1), vanilla_max_rank=2, bn_min_rank_over_sqrt_d=1)
-    assert status(rows, "vanilla_rank_collapses[linear]") == "holds"
-    assert status(rows, "bn_rank_above_sqrt_d[linear]") == "holds"
-    rows = claims.fig2(fig2_table(3), vanilla_max_rank=2, bn_min_rank_over_sqrt_d=2)
-    assert status(rows, "vanilla_rank_collapses[linear]") == "fails"
-    assert status(rows, "bn_rank_above_sqrt_d[linear]") == "fails"  # 9 < 2·√32
-
-
-def test_fig3_slope_and_single_width():
+def fig3_table(rank=lambda d: 1.5 * np.sqrt(d), small_end=1e-2, top_end=10.0):
     d = np.array([8, 16, 32, 64])
-    a = pd.DataFrame({"panel": "a", "d": d, "gamma": math.inf, "rank": 1.5 * np.sqrt(d)})
-    rows = claims.fig3(a, slope=[0.45, 0.55], min_rank_over_sqrt_d=1, rise_layer=20, rise_factor=100)
-    assert status(rows, "rank_grows_like_sqrt_d[gamma=inf]") == "holds"
-    assert status(rows, "rank_above_sqrt_d[gamma=inf]") == "holds"
-    rows = claims.fig3(a.iloc[:1], slope=[0.45, 0.55], min_rank_over_sqrt_d=1, rise_layer=20, rise_factor=100)
-    assert status(rows, "rank_grows_like_sqrt_d[gamma=inf]") == "not evaluated"
+    a = pd.DataFrame(
+        {"panel": "a", "d": d, "gamma": math.inf, "run": 0, "rank": rank(d), "theorem2_bound": 0.25 * np.sqrt(d)}
+    )
+    layers = np.arange(31)
+    b = pd.concat(
+        [
+            pd.DataFrame(
+                {"panel": "b", "run": 0, "index": 1, "layer": layers, "eigenvalue": np.linspace(50, top_end, 31)}
+            ),
+            pd.DataFrame(
+                {"panel": "b", "run": 0, "index": 10, "layer": layers, "eigenvalue": np.geomspace(1e-5, small_end, 31)}
+            ),
+        ]
+    )
+    b.loc[(b["index"] == 10) & (b["layer"] >= 20), "eigenvalue"] = small_end
+    return pd.concat([a, b], ignore_index=True)
 
 
-def test_fig8_and_fig9_from_tables_of_chain_moments():
-    # two widths, constant moments: α = diag_sq / tr_m3
-    moments = [
-        pd.DataFrame({"d": d, "gamma": 1.0, "run": 0, "layer": [100, 200], "frob2": d**1.5, "diag_sq": a, "tr_m3": 1.0})
-        for d, a in ((16, 0.85), (64, 0.8))
+def moments(alphas=((16, 0.85), (64, 0.8)), frob2=lambda d: d**1.5):
+    return [
+        pd.DataFrame(
+            {"d": d, "gamma": 1.0, "run": 0, "layer": [100, 200], "frob2": frob2(d), "diag_sq": a, "tr_m3": 1.0}
+        )
+        for d, a in alphas
     ]
-    t8 = tables.fig8(moments, points=10)
-    assert set(t8.columns) >= {"d", "gamma", "L", "alpha"}
-    rows = claims.fig8(t8, max_alpha=0.9, min_width=10)
-    assert status(rows, "alpha_below_bound[gamma=1]") == "holds"
-    assert status(rows, "alpha_decreases_with_d[gamma=1]") == "holds"
-    t9 = tables.fig9(moments)
-    assert set(t9.columns) >= {"d", "gamma", "frob2", "bound"}
-    rows = claims.fig9(t9, slope=[1.4, 1.6])
-    assert status(rows, "frob2_grows_like_d^1.5[gamma=1]") == "holds"
-    assert status(rows, "frob2_below_lemma13_bound[gamma=1]") == "holds"
+
+
+def fig1_table(changes=None):
+    """Two networks at depths 1, 4, 16, 32, two seeds; ``changes`` maps
+    (column, network, depth) to a new value for every seed, or (column, network, depth,
+    seed) for one."""
+    values = {
+        "rank_init": {"vanilla": [100, 50, 2, 1], "bn": [120, 125, 126, 126]},
+        "lower_bound_init": {"vanilla": [30, 8, 1.3, 1.1], "bn": [40, 30, 25, 20]},
+        "train_acc": {"vanilla": [0.8, 0.8, 0.1, 0.1], "bn": [0.85, 0.85, 0.84, 0.84]},
+    }
+    rows = []
+    for net in ("vanilla", "bn"):
+        for i, depth in enumerate((1, 4, 16, 32)):
+            for seed in (0, 1):
+                row = {"network": net, "depth": depth, "seed": seed, "rank_dtype": "float32", "width": 128}
+                row |= {"lr": 0.1, "diverged_epoch": np.nan} | {c: v[net][i] for c, v in values.items()}
+                for key, value in (changes or {}).items():
+                    column, *where = key
+                    if where[:2] == [net, depth] and (len(where) == 2 or where[2] == seed):
+                        row[column] = value
+                rows.append(row)
+    return pd.DataFrame(rows)
+
+
+FIG4_FINAL = {  # final metric per (variant, depth): depth 10, depth 30
+    "train_loss": {
+        "pretrained": (0.5, 0.6),
+        "bn": (0.5, 1.0),
+        "vanilla_xavier": (0.6, 2.0),
+        "pretrained_public": (1, 2),
+    },
+    "train_acc": {
+        "pretrained": (0.8, 0.78),
+        "bn": (0.8, 0.6),
+        "vanilla_xavier": (0.7, 0.2),
+        "pretrained_public": (0.5, 0.1),
+    },
+    "test_loss": {
+        "pretrained": (0.6, 0.7),
+        "bn": (0.6, 1.1),
+        "vanilla_xavier": (0.7, 2.1),
+        "pretrained_public": (1, 2),
+    },
+}
+FIG4_RANK_GAIN = {"pretrained": (1.5, 6.0), "pretrained_public": (1.0, 1.1)}  # r(H) before, after
+
+
+def fig4_table(changes=None):
+    """Training curves of four variants at depths 10 and 30, three seeds, epochs 0 and 1.
+
+    ``changes`` maps (column, variant, depth) or (column, variant, depth, seed) to a value
+    at the final epoch (a tuple of per-seed values is spread over the seeds)."""
+    rows = []
+    for variant in FIG4_FINAL["train_loss"]:
+        for i, depth in enumerate((10, 30)):
+            for seed in range(3):
+                noise = 0.001 * seed
+                before, after = FIG4_RANK_GAIN.get(variant, (np.nan, np.nan))
+                base = {"variant": variant, "depth": depth, "seed": seed, "diverged_epoch": np.nan}
+                base |= {"r_pre_before_pretraining": before, "r_pre_after_pretraining": after}
+                final = base | {"epoch": 1} | {m: v[variant][i] + noise for m, v in FIG4_FINAL.items()}
+                for key, value in (changes or {}).items():
+                    column, *where = key
+                    if where[:2] == [variant, depth] and (len(where) == 2 or where[2] == seed):
+                        final[column] = value[seed] if isinstance(value, tuple) else value
+                pretraining = {k: v for k, v in final.items() if k.endswith("_pretraining")}  # the same every epoch
+                rows.append(
+                    base | pretraining | {"epoch": 0, "train_loss": np.nan, "train_acc": np.nan, "test_loss": 2.3}
+                )
+                rows.append(final)
+    return pd.DataFrame(rows)
+
+
+FIG6_VARIANTS = {  # norm, init, pretraining iterations; r(H) at epoch 0 and 3; final accuracy
+    "vanilla_xavier": ("none", "xavier_normal", 0, 1.2, 1.5, 0.3),
+    "pretrained_25": ("none", "xavier_normal", 25, 3.0, 3.5, 0.5),
+    "pretrained_75": ("none", "xavier_normal", 75, 5.0, 6.0, 0.7),
+    "bn": ("bn", "pytorch", 0, 17.0, 15.0, 0.85),
+    "bn_asymmetric": ("bn", "asymmetric", 0, 3.0, 4.0, 0.4),
+}
+
+
+def fig6_table(changes=None):
+    """Five variants, two seeds, epochs 0 and 3; ``changes`` maps (column, variant, epoch) to a value."""
+    rows = []
+    for variant, (norm, init, iterations, r0, r3, acc) in FIG6_VARIANTS.items():
+        for seed in (0, 1):
+            for epoch, r, a in ((0, r0, np.nan), (3, r3, acc)):
+                row = {"variant": variant, "seed": seed, "epoch": epoch, "train_acc": a, "r_pre": r + 0.01 * seed}
+                row |= {"norm": norm, "init": init, "pretrain_iterations": iterations, "diverged_epoch": np.nan}
+                for (column, v, e), value in (changes or {}).items():
+                    if (v, e) == (variant, epoch):
+                        row[column] = value
+                rows.append(row)
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------- each figure: good table, and one break per claim
+
+THRESHOLDS = {
+    "fig1": {
+        "vanilla_max_rank": 2,
+        "vanilla_max_r": 2,
+        "bn_min_rank_fraction": 0.5,
+        "shallow_depth": 10,
+        "vanilla_min_drop": 0.2,
+        "bn_max_drop": 0.05,
+    },
+    "fig2": {"vanilla_max_rank": 2, "bn_min_rank_over_sqrt_d": 1},
+    "fig3": {"min_slope": 0.35, "min_rank_over_bound": 1, "rise_layer": 20, "rise_factor": 100, "max_top_ratio": 0.5},
+    "fig4": {"seed_majority": 0.5, "min_rank_gain": 2, "public": "pretrained_public"},
+    "fig6": {"max_asymmetric_rank_ratio": 0.5, "min_order_agreement": 0.8},
+    "fig8": {"max_alpha": 0.9, "min_width": 10},
+    "fig9": {"slope": (1.3, 1.7)},
+    "fig11": {"seed_majority": 0.5},
+    "fig12": {"seed_majority": 0.5, "min_rank_gain": 2, "public": "pretrained_public"},
+}
+
+GOOD = {
+    "fig1": fig1_table,
+    "fig2": fig2_table,
+    "fig3": fig3_table,
+    "fig4": fig4_table,
+    "fig6": fig6_table,
+    "fig8": lambda: tables.fig8(moments(), points=10),
+    "fig9": lambda: tables.fig9(moments()),
+    "fig11": fig4_table,
+    "fig12": fig4_table,
+}
+
+# (figure, claim, a table where that claim must fail, why)
+BREAKS = [
+    ("fig1", "vanilla_rank_collapses", lambda: fig1_table({("rank_init", "vanilla", 32): 5}), "rank 5 at depth 32"),
+    ("fig1", "vanilla_r_collapses", lambda: fig1_table({("lower_bound_init", "vanilla", 32): 3}), "r(H) 3"),
+    ("fig1", "bn_rank_stays_high", lambda: fig1_table({("rank_init", "bn", 32): 30}), "30 < 64"),
+    (
+        "fig1",
+        "vanilla_accuracy_falls_past_depth",
+        lambda: fig1_table({("train_acc", "vanilla", 16): 0.75, ("train_acc", "vanilla", 32): 0.75}),
+        "a drop of 0.05 < 0.2",
+    ),
+    ("fig1", "bn_accuracy_barely_falls", lambda: fig1_table({("train_acc", "bn", 32): 0.6}), "a drop of 0.25"),
+    (
+        "fig1",
+        "bn_accuracy_barely_falls",
+        lambda: fig1_table({("train_acc", "bn", 32, 1): np.nan, ("diverged_epoch", "bn", 32, 1): 2}),
+        "a diverged BN seed counts as accuracy 0, not as missing",
+    ),
+    ("fig2", "vanilla_rank_collapses[linear]", lambda: fig2_table(vanilla_final=3), "rank 3"),
+    ("fig2", "bn_rank_above_sqrt_d[linear]", lambda: fig2_table(bn_min=5), "5 < √32"),
+    ("fig3", "rank_grows_at_least_like_sqrt_d[gamma=inf]", lambda: fig3_table(rank=lambda d: 3 * d**0.2), "slope 0.2"),
+    ("fig3", "rank_above_theorem2_level[gamma=inf]", lambda: fig3_table(rank=lambda d: 0.2 * np.sqrt(d)), "0.2√d"),
+    ("fig3", "small_eigenvalues_rise", lambda: fig3_table(small_end=1e-4), "×10 only"),
+    ("fig3", "top_eigenvalue_falls", lambda: fig3_table(top_end=40.0), "λ₁ falls to 0.8 of its start, not half"),
+    ("fig8", "alpha_below_bound[gamma=1]", lambda: tables.fig8(moments(((16, 0.95), (64, 0.8))), 10), "α = 0.95"),
+    ("fig8", "alpha_decreases_with_d[gamma=1]", lambda: tables.fig8(moments(((16, 0.8), (64, 0.85))), 10), "rises"),
+    ("fig9", "frob2_grows_like_d^1.5[gamma=1]", lambda: tables.fig9(moments(frob2=lambda d: d**2.5)), "d^2.5"),
+    ("fig9", "frob2_below_lemma13_bound[gamma=1]", lambda: tables.fig9(moments(frob2=lambda d: 2 * d**1.5)), "2×"),
+    (
+        "fig6",
+        "pretraining_raises_r",
+        lambda: fig6_table({("r_pre", "pretrained_75", 0): 2.5}),
+        "75 iterations below 25",
+    ),
+    (
+        "fig6",
+        "pretraining_speeds_training",
+        lambda: fig6_table({("train_acc", "pretrained_75", 3): 0.45}),
+        "75 iterations train slower than 25",
+    ),
+    (
+        "fig6",
+        "asymmetric_init_lowers_bn_r",
+        lambda: fig6_table({("r_pre", "bn_asymmetric", 0): 10.0}),
+        "lower, but not significantly: 10/17 > 0.5",
+    ),
+    ("fig6", "asymmetric_init_slows_bn", lambda: fig6_table({("train_acc", "bn_asymmetric", 3): 0.9}), "faster"),
+    (
+        "fig6",
+        "sgd_keeps_r_order",
+        lambda: fig6_table({("r_pre", v, 3): 20 - spec[3] for v, spec in FIG6_VARIANTS.items()}),
+        "the order is reversed",
+    ),
+    (
+        "fig6",
+        "pretraining_speeds_training",
+        lambda: fig6_table({("train_acc", "pretrained_75", 3): np.nan, ("diverged_epoch", "pretrained_75", 3): 2}),
+        "a diverged seed counts as accuracy 0",
+    ),
+]
+# pretrained at depths 10 and 30 that still beats BN at depth 30 but worsens more with depth
+SLOWER = {"train_loss": (0.1, 0.9), "train_acc": (0.99, 0.65), "test_loss": (0.1, 1.0)}
+for fig, metric, sign in (
+    ("fig4", "train_loss", 1),
+    ("fig12", "train_loss", 1),
+    ("fig11", "train_acc", -1),
+    ("fig11", "test_loss", 1),
+):
+    b30 = FIG4_FINAL[metric]["bn"][1]
+    v10 = FIG4_FINAL[metric]["vanilla_xavier"][0]
+    BREAKS += [
+        (
+            fig,
+            f"pretrained_slows_down_less_than_bn[{metric}]",
+            lambda m=metric: fig4_table({(m, "pretrained", 10): SLOWER[m][0], (m, "pretrained", 30): SLOWER[m][1]}),
+            "pretrained still beats BN at depth 30 but worsens more with depth",
+        ),
+        (
+            fig,
+            f"pretrained_beats_bn_at_depth[{metric}]",
+            lambda m=metric, p=b30 + sign * 0.02: fig4_table({(m, "pretrained", 30): p}),
+            "2% worse than BN: no tolerance in BN's favour",
+        ),
+        (
+            fig,
+            f"pretrained_beats_bn_at_depth[{metric}]",
+            lambda m=metric, b=b30, s=sign: fig4_table(
+                {(m, "pretrained", 30): (b - s * 10 * abs(b), b + s * 0.05, b + s * 0.05)}
+            ),
+            "one very good seed carries the mean, but 2 of 3 seeds lose to BN",
+        ),
+        (
+            fig,
+            f"pretraining_slows_down_less_than_unpretrained[{metric}]",
+            lambda m=metric, v=v10, s=sign: fig4_table({(m, "vanilla_xavier", 30): v + s * 0.001}),
+            "the un-pretrained reference barely slows down",
+        ),
+    ]
+for fig in ("fig4", "fig12"):
+    BREAKS += [
+        (
+            fig,
+            "pretrained_beats_bn_at_depth[train_loss]",
+            lambda: fig4_table(
+                {("train_loss", "pretrained", 30, 2): np.nan, ("diverged_epoch", "pretrained", 30, 2): 1}
+            ),
+            "a diverged seed: skipping it, the other two beat BN",
+        ),
+        (
+            fig,
+            "layerwise_pretraining_raises_r",
+            lambda: fig4_table({("r_pre_after_pretraining", "pretrained", 30): 2.5}),
+            "×1.7",
+        ),
+        (
+            fig,
+            "public_pretraining_raises_r_less",
+            lambda: fig4_table({("r_pre_after_pretraining", "pretrained_public", 10): 10.0}),
+            "the public pretraining raises r(H) ×10",
+        ),
+    ]
+
+
+def run(figure, table):
+    return statuses(FIGURES[figure].claims(table, **THRESHOLDS[figure]))
+
+
+@pytest.mark.parametrize("figure", sorted(FIGURES))
+def test_every_claim_holds_on_its_good_table(figure):
+    result = run(figure, GOOD[figure]())
+    assert result and set(result.values()) == {"holds"}, result
+
+
+@pytest.mark.parametrize(("figure", "claim", "table", "why"), BREAKS, ids=[f"{f}:{c}:{w}" for f, c, _, w in BREAKS])
+def test_a_claim_fails_on_a_table_that_breaks_it(figure, claim, table, why):
+    assert run(figure, table())[claim] == "fails", why
+
+
+@pytest.mark.parametrize("figure", sorted(FIGURES))
+def test_every_claim_has_a_table_that_breaks_it(figure):
+    broken = {c for f, c, *_ in BREAKS if f == figure}
+    assert set(run(figure, GOOD[figure]())) == broken
+
+
+def test_every_row_names_a_sentence_a_failure_condition_and_a_deciding_case():
+    for figure in FIGURES:
+        for row in FIGURES[figure].claims(GOOD[figure](), **THRESHOLDS[figure]):
+            assert row["paper"].startswith(("Sec.", "Fig.", "App.", "Theorem", "none:")), row
+            assert "fail" in row["statement"], row
+            assert row["deciding"] and row["seeds"], row
+
+
+def test_a_single_width_leaves_the_slope_not_evaluated():
+    table = fig3_table()
+    one_width = table[(table["panel"] == "b") | (table["d"] == 8)]
+    assert run("fig3", one_width)["rank_grows_at_least_like_sqrt_d[gamma=inf]"] == "not evaluated"
+
+
+def test_the_deciding_case_names_the_width_and_numbers():
+    rows = claims.fig3(fig3_table(rank=lambda d: 0.2 * np.sqrt(d)), **THRESHOLDS["fig3"])
+    row = next(r for r in rows if r["claim"] == "rank_above_theorem2_level[gamma=inf]")
+    assert row["deciding"].startswith("d=") and "<" in row["deciding"]
+
+
+def test_diverged_seeds_are_counted_behind_the_value():
+    table = fig4_table({("train_loss", "pretrained", 30, 2): np.nan, ("diverged_epoch", "pretrained", 30, 2): 1})
+    row = next(r for r in claims.fig4(table, **THRESHOLDS["fig4"]) if r["claim"].startswith("pretrained_beats_bn"))
+    assert "pretrained 3 (1 diverged)" in row["seeds"]
 
 
 def test_check_and_summary_carry_the_note():
-    frame = claims.check(
-        claims.fig2, fig2_table(1), {"vanilla_max_rank": 2, "bn_min_rank_over_sqrt_d": 1}, note="stand-in"
-    )
+    frame = claims.check(claims.fig2, fig2_table(), THRESHOLDS["fig2"], note="stand-in")
     assert list(frame.columns) == claims.COLUMNS
     assert (frame["note"] == "stand-in").all()
     text = claims.summary({"fig2": frame}, title="Claims")
     assert "2 holds, 0 fails, 0 not evaluated" in text
     assert "_Note: stand-in_" in text
+    assert "collapses to a rank one matrix" in text  # the paper's sentence

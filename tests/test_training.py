@@ -162,7 +162,11 @@ def test_learning_rate_selection():
             {"variant": "bn", "depth": 4, "lr": lr, "seed": s, "epoch": 3, "train_loss": l, "train_acc": 1 - l}
             for s, l in enumerate(losses)
         ]
-    chosen = tables.select_learning_rates([pd.DataFrame(rows)], "best_final_train_loss")
+    chosen = tables.select_learning_rates([pd.DataFrame(rows)], "best_final_train_loss", [0, 1])
     assert chosen[["variant", "depth", "lr"]].values.tolist() == [["bn", 4, 0.01]]  # a diverged seed counts as worst
-    chosen = tables.select_learning_rates([pd.DataFrame(rows)], "best_final_train_acc")
+    assert chosen["selected_on_seeds"].tolist() == ["0 1"]
+    chosen = tables.select_learning_rates([pd.DataFrame(rows)], "best_final_train_acc", [0, 1])
     assert chosen["lr"].tolist() == [0.01]
+    # only the selection seeds decide: seed 0 alone prefers 0.1
+    chosen = tables.select_learning_rates([pd.DataFrame(rows)], "best_final_train_loss", [0])
+    assert chosen["lr"].tolist() == [0.1] and chosen["selected_on_seeds"].tolist() == ["0"]

@@ -92,14 +92,23 @@ def pretrained_weights(
     pretraining: Pretraining,
     train_samples: int | None,
     input_scale: str,
+    measurement: Measurement,
     seed: tuple[int, int],
-) -> tuple[dict[str, np.ndarray], pd.DataFrame]:
-    """Algorithm 1 on one network; returns its weights and r(H_ℓ) before/after per layer."""
+) -> tuple[dict[str, np.ndarray], pd.DataFrame, pd.DataFrame]:
+    """Algorithm 1 on one network. Returns its weights; every rank notion of every hidden
+    layer on the probe batch (the training figures' measurement) before and after
+    pretraining, by ``stage``; and Algorithm 1's own log, r(H_ℓ) on its first and last
+    minibatch per pretrained layer."""
     train, _ = _splits(data.Dataset.load(dataset_path), train_samples, "cpu")
+    scale = SCALES[input_scale]
+    x = _probe(train, measurement.probe, seed[0], scale)
     params = stack([load_params(weights_path)])
+    before = pd.DataFrame(layer_ranks(arch, params, x, measurement)).assign(stage="before")
     generator_seed = int(np.random.SeedSequence([*seed, arch.depth, 11]).generate_state(1)[0])
-    log = pretrain_rank(arch, params, train, pretraining, SCALES[input_scale], generator_seed)
-    return unstack(params)[0], pd.DataFrame(log).drop(columns="model")
+    log = pretrain_rank(arch, params, train, pretraining, scale, generator_seed)
+    after = pd.DataFrame(layer_ranks(arch, params, x, measurement)).assign(stage="after")
+    ranks = pd.concat([before, after], ignore_index=True).drop(columns="model")
+    return unstack(params)[0], ranks.assign(depth=arch.depth, seed=seed[1]), pd.DataFrame(log).drop(columns="model")
 
 
 def train_runs(

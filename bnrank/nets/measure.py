@@ -7,6 +7,8 @@ measured in float32 too, with float32's tolerance — the float32 measurement sh
 paper's collapse of a deep vanilla net to rank one, a float64 one does not (see
 docs/figures.md, "Rank notions") — and the table records the dtype;
 ``measurement.dtype: float64`` recomputes the activations and measures them in float64.
+Beside the notions of the layer's output, ``lower_bound_pre`` is r(H) of its
+pre-activation (after BN, before the ReLU): the representation Algorithm 1 maximises.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import torch
 from torch import Tensor
 
 from bnrank.nets.init import Architecture
-from bnrank.nets.mlp import forward
+from bnrank.nets.mlp import forward, inverse_rank_bound
 from bnrank.rank import rank_notions
 from bnrank.settings import Measurement
 
@@ -38,17 +40,20 @@ def layer_ranks(
     layers: Sequence[int] | None = None,
 ) -> list[dict]:
     """Rank notions of hidden layers (1-based; default all) of every model on ``probe`` (P, in),
-    in ``measurement.dtype``."""
+    in ``measurement.dtype``, and r(H) of each layer's pre-activation (``lower_bound_pre``)."""
     dtype, notions = measurement.dtype, measurement.rank_notions
     dt = MEASURE_DTYPES[dtype]
     cast = {k: v.detach().to(dt) for k, v in params.items()}
     models = next(iter(cast.values())).shape[0]
     with torch.no_grad():
-        _, hidden = forward(arch, cast, probe.to(dt).expand(models, *probe.shape), train=True)
+        inputs = probe.to(dt).expand(models, *probe.shape)
+        _, hidden = forward(arch, cast, inputs, train=True)
+        _, pre = forward(arch, cast, inputs, train=True, pre_activation=True)
     rows = []
     for layer in layers or range(1, arch.depth + 1):
         H = hidden[layer - 1].transpose(1, 2).cpu().numpy()  # (models, width, probe)
         values = rank_notions(H, notions.taus, notions.eig_threshold)
+        values["lower_bound_pre"] = 1 / inverse_rank_bound(pre[layer - 1]).cpu().numpy()
         for m in range(models):
             rows.append({"model": m, "layer": layer, "dtype": dtype, **{k: v[m].item() for k, v in values.items()}})
     return rows

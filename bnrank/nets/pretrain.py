@@ -5,7 +5,8 @@ r(H_ℓ) = tr(M)²/‖M‖²_F of the hidden representation H_ℓ over minibatch
 decrease 1/r(H_ℓ), with respect to the weights and biases of layers 1..ℓ. The layers,
 the iterations per layer, the steps per minibatch and the step size come from the
 config: Fig 6 pretrains every 4th layer for 25 or 75 iterations (the public code),
-Fig 4's public code took 1,000 minibatches × 40 steps on the last layer only.
+Fig 4's public code took 1,000 minibatches × 40 steps on the last layer only, on
+‖M‖_F/tr(M) = r(H)^(-1/2) (``objective: frobenius_over_trace``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ def schedule(depth: int, every: int, last: bool) -> list[int]:
     return layers
 
 
+OBJECTIVES = {"inverse_r": lambda inverse: inverse, "frobenius_over_trace": torch.sqrt}
+
+
 def pretrain_rank(
     arch: Architecture, params: dict[str, Tensor], data: Split, pretraining: Pretraining, scale: float, seed: int
 ) -> list[dict]:
@@ -34,7 +38,8 @@ def pretrain_rank(
 
     Pretrains the layers of ``schedule`` for ``pretraining.iterations`` minibatches of
     ``pretraining.batch`` samples each, ``steps_per_batch`` steps of size ``lr`` per
-    minibatch, on representations before the activation if ``pre_activation``.
+    minibatch, on representations before the activation if ``pre_activation``; the loss
+    is 1/r(H_ℓ) or, for ``objective: frobenius_over_trace``, its square root.
     Returns one row per (model, layer) with r(H_ℓ) on the first and last minibatch.
     """
     p = pretraining
@@ -53,7 +58,8 @@ def pretrain_rank(
                 _, hidden = forward(arch, params, x, train=True, upto=layer, pre_activation=p.pre_activation)
                 inverse = inverse_rank_bound(hidden[-1])
                 before = inverse.detach() if before is None else before
-                grads = torch.autograd.grad(inverse.sum(), [params[k] for k in names])
+                loss = OBJECTIVES[p.objective](inverse).sum()
+                grads = torch.autograd.grad(loss, [params[k] for k in names])
                 with torch.no_grad():
                     for k, g in zip(names, grads, strict=True):
                         params[k].sub_(p.lr * g)

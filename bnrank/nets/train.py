@@ -47,9 +47,18 @@ def permutations(seeds: Sequence[tuple[int, int]], epoch: int, n: int, device) -
 
 
 def evaluate(
-    arch: Architecture, params: dict[str, Tensor], split: Split, scale: float, chunk: int = 2000
+    arch: Architecture,
+    params: dict[str, Tensor],
+    split: Split,
+    scale: float,
+    chunk: int = 2000,
+    data_statistics: bool = False,
 ) -> tuple[Tensor, Tensor]:
-    """Mean cross-entropy and accuracy of every model on a whole split (BN running statistics)."""
+    """Mean cross-entropy and accuracy of every model on a whole split.
+
+    BN uses its running statistics, or with ``data_statistics`` those of each chunk of
+    ``chunk`` samples of the split (at epoch 0 the running ones were never estimated).
+    """
     models = next(iter(params.values())).shape[0]
     loss = torch.zeros(models, device=split.x.device)
     correct = torch.zeros(models, device=split.x.device)
@@ -57,7 +66,7 @@ def evaluate(
         for start in range(0, len(split.y), chunk):
             x = split.x[start : start + chunk].float() * scale
             y = split.y[start : start + chunk]
-            logits, _ = forward(arch, params, x.expand(models, *x.shape), train=False)
+            logits, _ = forward(arch, params, x.expand(models, *x.shape), train=data_statistics)
             loss += torch.nn.functional.cross_entropy(
                 logits.transpose(1, 2), y.expand(models, -1), reduction="none"
             ).sum(1)
@@ -106,7 +115,8 @@ def train_batched(
 ) -> tuple[list[dict], list[dict], dict[str, Tensor]]:
     """SGD on every model at once; model m has learning rate lrs[m] and data order seeds[m].
 
-    Returns the per-epoch metrics rows (epoch 0 is the initialisation), the rows
+    Returns the per-epoch metrics rows (epoch 0 is the initialisation, evaluated with
+    BN on the data's own statistics, since no running statistics exist yet), the rows
     ``on_epoch`` produced after each epoch (e.g. rank measurements), and the final
     parameters. ``checkpoint``, if given, is written after each epoch and resumed from.
     """
@@ -127,7 +137,7 @@ def train_batched(
                     params[k].copy_(v)
 
     def record(epoch: int, train_loss: Tensor | None, train_acc: Tensor | None) -> None:
-        test_loss, test_acc = evaluate(arch, params, test, scale)
+        test_loss, test_acc = evaluate(arch, params, test, scale, data_statistics=epoch == 0)
         for m in range(models):
             dead = state["diverged"][m] is not None
             state["metrics"].append(
