@@ -194,6 +194,18 @@ def test_training_schema_errors(edit, expected):
             lambda c: c["experiments"]["fig1"].pop("measure_init"),
             "experiments.fig1.measure_init: required, fig1 plots ranks at initialisation",
         ),
+        (
+            lambda c: c["experiments"]["fig4"]["lrs"].update(bn=[0.01, 0.001, 0.0001, 0.00001]),
+            "experiments.fig4.lrs: every variant needs as many learning rates as the others",
+        ),
+        (
+            lambda c: c["fig4"]["claims"].update(bn="bn_asymmetric"),
+            "fig4.claims.bn: 'bn_asymmetric' is not a variant of experiment 'fig4'",
+        ),
+        (
+            lambda c: c["fig11"]["claims"].update(pretrained="pretrained_75"),
+            "fig11.claims.pretrained: 'pretrained_75' is not a variant of experiment 'fig4'",
+        ),
     ],
 )
 def test_training_cross_key_errors(edit, expected):

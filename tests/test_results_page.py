@@ -17,10 +17,13 @@ def test_page_reports_claims_runs_job_times_benchmarks_and_tests(tmp_path):
         rows = [
             {
                 "claim": f"c{i}",
+                "paper": f"{fig} sentence {i}",
                 "statement": f"{fig} statement {i}",
                 "value": 0.5 + i,
                 "threshold": "<= 1",
                 "status": s,
+                "deciding": f"d={i}: {0.5 + i} > 1",
+                "seeds": "3 runs",
                 "note": "quick preset",
             }
             for i, s in enumerate(statuses)
@@ -47,11 +50,19 @@ def test_page_reports_claims_runs_job_times_benchmarks_and_tests(tmp_path):
 
     text = results_page.page(results)
     assert "**3 holds**, **1 fails**, **0 not evaluated**" in text
-    assert "| fig9 | c1 | fig9 statement 1 | 1.5 | <= 1 | fails |" in text  # the failing claim, in full
-    assert "fig2 statement" not in text  # claims that hold are counted, not listed
+    assert "| fig9 | c1 | fig9 sentence 1 | 1.5 | <= 1 | fails | d=1: 1.5 > 1 | 3 runs |" in text  # the failing claim
+    assert "fig2 sentence" not in text  # claims that hold are counted, not listed
     assert "| all | 270 of 270 |" in text
     assert "| train | 2 | 2 min 00 s | 1 min 30 s | 100 MB |" in text
     assert "| simulate_spectrum | 1 | 5 s | 5 s | 100 MB |" in text
     assert "### `python benchmarks/train.py`" in text and "| 15 MLPs | 1.7× |" in text
     assert "on lab-pc: 7 passed, 1 failed, 0 errors, 2 skipped, in 1 min 05 s" in text
     assert workflow.machine()["host"] in text  # every measurement names its machine
+
+    readme = tmp_path / "README.md"
+    readme.write_text("intro\n<!-- claims:start -->\nstale\n<!-- claims:end -->\nrest\n")
+    results_page.update_readme(readme, results)
+    block = readme.read_text()
+    assert "stale" not in block and block.startswith("intro\n") and block.endswith("<!-- claims:end -->\nrest\n")
+    assert "- preset **quick** (2 figures): 3 holds, 1 fails, 0 not evaluated." in block
+    assert "  - fig9 `c1` fails: d=1: 1.5 > 1" in block

@@ -170,3 +170,72 @@ def test_learning_rate_selection():
     # only the selection seeds decide: seed 0 alone prefers 0.1
     chosen = tables.select_learning_rates([pd.DataFrame(rows)], "best_final_train_loss", [0])
     assert chosen["lr"].tolist() == [0.1] and chosen["selected_on_seeds"].tolist() == ["0"]
+
+
+def test_pretraining_objectives_take_the_same_direction():
+    """‖M‖_F/tr(M) = r(H)^(-1/2): the public Fig 4 code's objective moves the weights the way
+    1/r(H) does, by a different amount."""
+    gen = torch.Generator().manual_seed(1)
+    images = train.Split(
+        torch.randint(0, 256, (256, 50), generator=gen, dtype=torch.uint8), torch.zeros(256, dtype=torch.long)
+    )
+    arch = init.Architecture(inputs=50, width=16, depth=3, norm="none")
+    start = mlp.stack([init.init_params(arch, "xavier_normal", (0, 0), "x")])
+    steps = {}
+    for objective in ("inverse_r", "frobenius_over_trace"):
+        params = {k: v.clone() for k, v in start.items()}
+        settings = Pretraining(0, True, 1, 1, 1e-3, 64, False, objective)
+        pretrain.pretrain_rank(arch, params, images, settings, 1 / 255, 0)
+        steps[objective] = (params["W0"] - start["W0"]).flatten()
+    a, b = steps["inverse_r"], steps["frobenius_over_trace"]
+    assert torch.nn.functional.cosine_similarity(a, b, dim=0) > 0.999
+    assert not torch.allclose(a, b)
+
+
+def test_pre_activation_rank_bound_is_measured_beside_the_output():
+    arch = init.Architecture(inputs=20, width=16, depth=3, norm="bn")
+    params = mlp.stack([init.init_params(arch, "pytorch", (0, 0), "x")])
+    probe = torch.rand(32, 20)
+    notions = RankNotions(taus=(0.5,), eig_threshold=1e-9)
+    row = layer_ranks(arch, params, probe, Measurement(32, "float64", notions), [3])[0]
+    _, pre = mlp.forward(arch, {k: v.double() for k, v in params.items()}, probe.double()[None], pre_activation=True)
+    z = pre[2][0]  # (probe, width): BN's output before the ReLU
+    m = z.T @ z
+    assert row["lower_bound_pre"] == pytest.approx((torch.trace(m) ** 2 / (m**2).sum()).item(), rel=1e-9)
+    assert row["lower_bound_pre"] > row["lower_bound"]  # the ReLU's mean direction lowers r(H)
+
+
+def test_bn_is_evaluated_at_epoch_0_on_the_data_statistics():
+    """Before any step BN's running statistics are (0, 1), never estimated: evaluated with
+    them, inputs far from zero mean give logits no trained net would; with the data's own
+    statistics, evaluation at epoch 0 equals a training-mode pass."""
+    gen = torch.Generator().manual_seed(2)
+    split = train.Split(
+        torch.randint(100, 256, (64, 20), generator=gen, dtype=torch.uint8), torch.randint(0, 10, (64,), generator=gen)
+    )
+    arch = init.Architecture(inputs=20, width=16, depth=2, norm="bn")
+    params = mlp.stack([init.init_params(arch, "pytorch", (0, 0), "x")])
+    running_loss, _ = train.evaluate(arch, params, split, 1.0)
+    data_loss, _ = train.evaluate(arch, params, split, 1.0, data_statistics=True)
+    logits, _ = mlp.forward(arch, params, split.x.float()[None], train=True)
+    expected = torch.nn.functional.cross_entropy(logits[0], split.y)
+    assert data_loss.item() == pytest.approx(expected.item(), rel=1e-5)
+    assert abs(running_loss.item() - data_loss.item()) > 0.1
+    metrics, _, _ = train.train_batched(arch, params, [0.01], [(0, 0)], split, split, 1, 32, 1.0)
+    assert metrics[0]["epoch"] == 0 and metrics[0]["test_loss"] == pytest.approx(expected.item(), rel=1e-5)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device; run where one is present")
+def test_training_on_cuda_matches_the_cpu(tiny):
+    """The same models, seeds and minibatches on a CUDA device end where they end on the
+    CPU, to float32 accuracy, and the data stay on the device."""
+    tr, te = tiny
+    starts = [init.init_params(ARCH, "pytorch", (0, s), "x") for s in range(2)]
+    seeds, lrs = [(0, 0), (0, 1)], [0.05, 0.01]
+    cpu, _, _ = train.train_batched(ARCH, mlp.stack(starts), lrs, seeds, tr, te, 2, 32, 1 / 255)
+    on = lambda s: train.Split(s.x.cuda(), s.y.cuda())  # noqa: E731
+    gpu, _, params = train.train_batched(ARCH, mlp.stack(starts, "cuda"), lrs, seeds, on(tr), on(te), 2, 32, 1 / 255)
+    assert all(p.is_cuda for p in params.values())
+    a, b = pd.DataFrame(cpu), pd.DataFrame(gpu)
+    np.testing.assert_allclose(a["train_loss"].to_numpy(float), b["train_loss"].to_numpy(float), rtol=1e-3)
+    np.testing.assert_allclose(a["test_acc"].to_numpy(float), b["test_acc"].to_numpy(float), atol=2e-3)
