@@ -120,6 +120,7 @@ def fig3(
     3b: BN amplifies small variations and shrinks the largest."""
     rows = []
     a = table[table["panel"] == "a"]
+    a = a.assign(d=a["d"].astype(int))  # the column is float where panel b's rows have no width
     theorem2 = "Theorem 2 (Sec. 3): the mean rank_τ over depth is at least of order (1−τ)²·√d"
     for gamma, chains in a.groupby("gamma"):
         g = _gamma_label(gamma)

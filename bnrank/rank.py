@@ -49,18 +49,24 @@ def rank_notions(H: np.ndarray, taus: Sequence[float] = (0.5,), eig_threshold: f
     - ``soft_rank_<τ>``: number of eigenvalues of M at least τ times their mean tr(M)/d.
     - ``eig_count``: number of eigenvalues of M above ``eig_threshold`` once M is scaled
       to tr(M) = d (as for a batch-normalised H), the count of the public Fig 3a code.
+
+    An H with a NaN or infinite entry (a diverged network's) has no rank: every notion
+    is NaN there.
     """
     d, n = H.shape[-2:]
-    sv = np.linalg.svd(H, compute_uv=False)
+    finite = np.isfinite(H).all(axis=(-2, -1))
+    sv = np.linalg.svd(np.where(finite[..., None, None], H, 0.0), compute_uv=False)
     tol = sv[..., :1] * max(d, n) * np.finfo(H.dtype).eps
     lam = np.square(sv) / n  # eigenvalues(H), without a second decomposition
     trace = lam.sum(-1, keepdims=True)
     mean = trace / d
     notions = {
         "matrix_rank": (sv > tol).sum(-1),
-        "lower_bound": np.square(trace[..., 0]) / np.square(lam).sum(-1),
+        "lower_bound": np.square(trace[..., 0]) / np.where(finite, np.square(lam).sum(-1), 1.0),
         "eig_count": (lam > eig_threshold * mean).sum(-1),
     }
     for tau in taus:
         notions[notion_column("soft_rank", tau)] = (lam >= tau * mean).sum(-1)
-    return notions
+    if finite.all():
+        return notions
+    return {k: np.where(finite, v, np.nan) for k, v in notions.items()}

@@ -77,3 +77,11 @@ def test_notion_column_rejects_unknown_notions():
         notion_column("nuclear")
     with pytest.raises(ValueError, match="tau"):
         notion_column("soft_rank")
+
+
+def test_a_diverged_network_has_no_rank():
+    """A stack with one NaN matrix (a diverged model) measures the others and NaN for it."""
+    H = np.stack([np.eye(4), np.full((4, 4), np.nan), np.ones((4, 4))])
+    notions = rank_notions(H)
+    assert notions["matrix_rank"].tolist()[0] == 4 and notions["matrix_rank"].tolist()[2] == 1
+    assert all(np.isnan(v[1]) for v in notions.values())
