@@ -17,11 +17,12 @@ from tests.conftest import QUICK, REPO, snakemake, write_config
 
 TARGETS = [*FIGURES, "claims", "all"]
 TABLE_COLUMNS = {  # the columns each table must have beyond what its unit tests check
-    "fig1": {"network", "depth", "seed", "rank_init", "train_acc", "lr", "rank_dtype"},
+    "fig1": {"network", "depth", "seed", "rank_init", "lower_bound_init", "train_acc", "lr", "rank_dtype"},
     "fig2": {"network", "activation", "run", "depth", "rank"},
-    "fig3": {"d", "gamma", "rank"},
-    "fig4": {"variant", "depth", "seed", "epoch", "train_loss", "lr"},
-    "fig6": {"variant", "seed", "epoch", "train_acc", "lower_bound"},
+    "fig3": {"d", "gamma", "rank", "sqrt_d", "theorem2_bound"},
+    "fig4": {"variant", "depth", "seed", "epoch", "train_loss", "lr", "selected_on_seeds"}
+    | {f"r_{at}_{stage}_pretraining" for at in ("pre", "post") for stage in ("before", "after")},
+    "fig6": {"variant", "seed", "epoch", "train_acc", "r_pre", "r_post", "selected_on_seeds"},
     "fig8": {"d", "gamma", "alpha"},
     "fig9": {"d", "gamma", "frob2", "bound"},
     "fig11": {"variant", "depth", "seed", "epoch", "train_acc", "test_loss"},
@@ -44,7 +45,8 @@ def test_every_target_dry_runs(tmp_path, preset):
     assert jobs["simulate_width_sweep"] == 6 and jobs["table"] == n and jobs["plot"] == n and jobs["check_claims"] == n
     # Fig 1's rank at init keeps the paper's grid in every preset: 17 depths × 2 variants × 5 seeds
     assert jobs["init_weights"] >= 170 and jobs["measure_init"] == 2
-    assert jobs["train"] == (27 if preset else 34 + 9 + 9 + 5)
+    # Fig 1: depths × 2 variants; Figs 4, 12: 2 or 3 depths × 4 variants; Fig 6: 5 variants
+    assert jobs["train"] == (5 * 2 + 8 + 8 + 5 if preset else 34 + 12 + 12 + 5)
 
 
 def test_invalid_config_stops_before_any_job(tmp_path):
@@ -159,6 +161,10 @@ def test_quick_preset_end_to_end(quick_run):
     fig3 = pd.read_csv(paths.table("fig3"))
     assert sorted(fig3.loc[fig3.panel == "a", "gamma"].unique()) == [0.01, 1.0, float("inf")]
     assert sorted(fig3.loc[fig3.panel == "a", "d"].unique()) == [8, 16, 32, 64, 128, 256]
+    fig4 = pd.read_csv(paths.table("fig4"))
+    assert set(fig4["seed"]) == {0, 1} and (fig4["selected_on_seeds"].astype(str) == "2").all()  # seed 2 picks the lr
+    public = fig4[fig4["variant"] == "pretrained_public"]
+    assert (public["input_scale"] == "raw").all() and public["r_pre_after_pretraining"].notna().all()
 
 
 @pytest.mark.slow
