@@ -20,6 +20,8 @@ Norm = Literal["bn", "none"]
 InitScheme = Literal["pytorch", "asymmetric", "xavier_normal"]
 Activation = Literal["linear", "relu", "tanh"]
 WeightLaw = Literal["gaussian", "uniform"]
+CnnArchitecture = Literal["vgg19", "resnet50"]
+CnnNorm = Literal["bn", "bn_nocenter", "none"]  # bn_nocenter: BN without mean subtraction
 InputScale = Literal["unit", "raw"]  # unit: pixels / 255; raw: 0..255 (the public Fig 4 code)
 
 

@@ -1,0 +1,74 @@
+"""The convolutional networks of Figs 5, 7, 10, 13: shapes, normalisation options, init schemes."""
+
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from bnrank.nets.cnn import ResNet50, ScaleOnlyBatchNorm2d, Vgg19, build_cnn, init_cnn
+
+
+@pytest.mark.parametrize(("architecture", "hidden"), [("vgg19", 512), ("resnet50", 2048)])
+@pytest.mark.parametrize("norm", ["bn", "bn_nocenter", "none"])
+def test_shapes_and_normalisation_layers(architecture, hidden, norm):
+    width = 0.125
+    model = init_cnn(build_cnn(architecture, norm, width), "pytorch", 0)
+    x = torch.rand(4, 3, 32, 32)
+    assert model.last_hidden(x).shape == (4, round(hidden * width))
+    assert model(x).shape == (4, 10)
+    kinds = {type(m) for m in model.modules()}
+    assert (nn.BatchNorm2d in kinds) == (norm == "bn")
+    assert (ScaleOnlyBatchNorm2d in kinds) == (norm == "bn_nocenter")
+    convolutions = sum(isinstance(m, nn.Conv2d) for m in model.modules())
+    # VGG19: 16 convolutions (+ 3 linear layers in the original = 19); ResNet-50: 49 + 4 projections
+    assert convolutions == (16 if architecture == "vgg19" else 53)
+
+
+def test_published_widths():
+    assert Vgg19().classifier.in_features == 512 and ResNet50().classifier.in_features == 2048
+
+
+def test_bn_without_centring_against_a_hand_computation():
+    layer = ScaleOnlyBatchNorm2d(3)
+    with torch.no_grad():
+        layer.weight.copy_(torch.tensor([1.0, 2.0, 0.5]))
+        layer.bias.copy_(torch.tensor([0.0, 1.0, -1.0]))
+    x = torch.randn(8, 3, 5, 5) + 3.0  # a mean that centring BN would remove
+    y = layer(x)
+    for c in range(3):
+        second = (x[:, c] ** 2).mean()
+        expected = x[:, c] / torch.sqrt(second + layer.eps) * layer.weight[c] + layer.bias[c]
+        torch.testing.assert_close(y[:, c], expected)
+    assert y[:, 0].mean() > 0.9  # the mean direction survives: nothing is subtracted
+    second = (x**2).mean((0, 2, 3))
+    torch.testing.assert_close(layer.running_var, 0.9 + 0.1 * second)  # running second moment, momentum 0.1
+    layer.eval()
+    torch.testing.assert_close(layer(x)[:, 1], x[:, 1] / torch.sqrt(layer.running_var[1] + layer.eps) * 2.0 + 1.0)
+
+
+@pytest.mark.parametrize(("scheme", "mean_in_a"), [("pytorch", 0.0), ("asymmetric", 1.0)])
+def test_init_schemes_have_their_laws(scheme, mean_in_a):
+    """U[−a, a] and U[0, 2a], a = 1/√fan_in: the same variance a²/3, means 0 and a."""
+    model = init_cnn(build_cnn("vgg19", "bn", 0.5), scheme, 1)
+    conv = [m for m in model.modules() if isinstance(m, nn.Conv2d)][5]
+    a = 1 / math.sqrt(conv.weight[0].numel())
+    w = conv.weight.flatten()
+    assert w.mean().item() == pytest.approx(mean_in_a * a, abs=0.02 * a)
+    assert w.var().item() == pytest.approx(a**2 / 3, rel=0.03)
+    assert w.min() >= (mean_in_a - 1) * a and w.max() <= (mean_in_a + 1) * a
+    again = init_cnn(build_cnn("vgg19", "bn", 0.5), scheme, 1)
+    other = init_cnn(build_cnn("vgg19", "bn", 0.5), scheme, 2)
+    first = next(again.parameters())
+    assert torch.equal(first, next(model.parameters())) and not torch.equal(first, next(other.parameters()))
+
+
+def test_bad_options_name_what_is_allowed():
+    with pytest.raises(ValueError, match="allowed: vgg19, resnet50"):
+        build_cnn("alexnet", "bn")
+    with pytest.raises(ValueError, match="allowed: bn, bn_nocenter, none"):
+        build_cnn("vgg19", "layernorm")
+    with pytest.raises(ValueError, match="must be positive"):
+        build_cnn("resnet50", "bn", 0)
+    with pytest.raises(ValueError, match="allowed: pytorch, asymmetric"):
+        init_cnn(build_cnn("vgg19", "bn", 0.25), "xavier_normal", 0)
