@@ -72,3 +72,45 @@ def test_bad_options_name_what_is_allowed():
         build_cnn("resnet50", "bn", 0)
     with pytest.raises(ValueError, match="allowed: pytorch, asymmetric"):
         init_cnn(build_cnn("vgg19", "bn", 0.25), "xavier_normal", 0)
+
+
+def test_gradient_alignment_equals_the_cosine_of_per_sample_final_layer_gradients():
+    """Prop. 19: per-sample gradients of each final-layer neuron, computed with torch.func,
+    have |cos| = |cos(h_i, h_j)|; their mean over pairs and neurons is gradient_alignment."""
+    from torch.func import functional_call, grad, vmap
+
+    from bnrank.nets.alignment import gradient_alignment
+
+    torch.manual_seed(0)
+    model = init_cnn(build_cnn("vgg19", "bn", 0.125), "pytorch", 0).eval()
+    x, y = torch.rand(6, 3, 32, 32), torch.randint(10, (6,))
+    hidden = model.last_hidden(x).detach().double()
+    classifier = model.classifier.double()
+    head = {k: v.detach() for k, v in classifier.named_parameters()}
+
+    def loss(params, h, target):
+        logits = functional_call(classifier, params, (h[None],))
+        return torch.nn.functional.cross_entropy(logits, target[None])
+
+    per_sample = vmap(grad(loss), in_dims=(None, 0, 0))(head, hidden, y)["weight"]  # (B, classes, features)
+    unit = per_sample / per_sample.norm(dim=-1, keepdim=True)
+    cos = torch.einsum("ikf,jkf->kij", unit, unit).abs()
+    off = ~torch.eye(6, dtype=torch.bool)
+    expected = cos[:, off].mean()
+    value, dead = gradient_alignment(hidden)
+    torch.testing.assert_close(value, expected)
+    assert dead.item() == 0
+
+
+def test_gradient_alignment_of_collinear_and_dead_samples():
+    from bnrank.nets.alignment import gradient_alignment
+
+    direction = torch.rand(16)
+    collinear = torch.stack([direction * s for s in (1.0, -2.0, 3.0)])
+    value, dead = gradient_alignment(collinear)
+    assert value.item() == pytest.approx(1.0) and dead.item() == 0
+    with_dead = torch.cat([torch.eye(16)[:3], torch.zeros(2, 16)])  # three orthogonal, two all-zero
+    value, dead = gradient_alignment(with_dead)
+    assert value.item() == pytest.approx(0.0) and dead.item() == 2
+    value, _ = gradient_alignment(torch.zeros(4, 16))
+    assert torch.isnan(value)
