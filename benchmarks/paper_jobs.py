@@ -43,7 +43,7 @@ def main() -> None:
     e = settings.experiments[args.experiment]
     dataset = settings.dataset_name(args.experiment)
     data_path = f"{settings.data.directory}/{dataset}.pt"
-    device = experiments._device(settings.training.device)
+    device = experiments.training_device(settings.training.device)
     rows, projected = [], {}
     with tempfile.TemporaryDirectory() as scratch:
         for variant in e.variants:

@@ -38,8 +38,7 @@ def _row(
     deciding: str = "",
     seeds: str = "",
 ) -> dict:
-    finite = value is not None and not (isinstance(value, float) and math.isnan(value))
-    status = "not evaluated" if holds is None or not finite else ("holds" if holds else "fails")
+    status = "not evaluated" if holds is None or pd.isna(value) else ("holds" if holds else "fails")
     return {
         "claim": claim,
         "paper": paper,
@@ -273,7 +272,8 @@ def fig9(table: pd.DataFrame, slope: tuple[float, float]) -> list[dict]:
 
 
 def _worst(metric: str) -> float:
-    """The value a diverged seed counts with: the worst its metric can take."""
+    """The value a diverged seed counts with: the worst its metric can take (infinite for
+    a loss, 0 for an accuracy or a rank)."""
     return math.inf if "loss" in metric else 0.0
 
 
@@ -605,8 +605,7 @@ def fig6(table: pd.DataFrame, max_asymmetric_rank_ratio: float, min_order_agreem
     r(H) is that of the last hidden layer's pre-activation (``r_pre``), where Algorithm 1
     maximises it; diverged seeds count with r(H) = 0 and accuracy 0."""
     first, last = table["epoch"].min(), table["epoch"].max()
-    t = table.assign(r_pre=table["r_pre"].mask(table["diverged_epoch"].notna(), 0.0))
-    t = t.assign(train_acc=_with_diverged(t, "train_acc"))
+    t = table.assign(r_pre=_with_diverged(table, "r_pre"), train_acc=_with_diverged(table, "train_acc"))
     kinds = t.drop_duplicates("variant").set_index("variant")
     r0 = t[t["epoch"] == first].groupby("variant")["r_pre"].mean()
     r1 = t[t["epoch"] == last].groupby("variant")["r_pre"].mean()

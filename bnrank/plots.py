@@ -94,11 +94,11 @@ def fig3(table: pd.DataFrame) -> Figure:
     fig, (ax_a, ax_b) = plt.subplots(1, 2, figsize=(11, 4.2))
     a, order = _gamma_hue(table[table["panel"] == "a"])
     sns.lineplot(data=a, x="d", y="rank", hue="γ", hue_order=order, errorbar="sd", marker="o", ax=ax_a)
-    widths = np.sort(a["d"].unique()).astype(float)
-    ax_a.plot(widths, np.sqrt(widths), ls="--", color="grey", label="√d")
-    level = a.groupby("d")["theorem2_bound"].first()
-    if not np.allclose(level.to_numpy(), np.sqrt(level.index.to_numpy(float))):
-        ax_a.plot(level.index, level.to_numpy(), ls="-.", color="grey", label="(1−τ)²·√d (Theorem 2)")
+    lines = a.groupby("d")[["sqrt_d", "theorem2_bound"]].first()
+    widths = lines.index.to_numpy(float)
+    ax_a.plot(widths, lines["sqrt_d"], ls="--", color="grey", label="√d")
+    if not np.allclose(lines["theorem2_bound"], lines["sqrt_d"]):
+        ax_a.plot(widths, lines["theorem2_bound"], ls="-.", color="grey", label="(1−τ)²·√d (Theorem 2)")
     ax_a.plot(widths, widths, ls=":", color="black", label="d")
     ax_a.set_xscale("log", base=2)
     ax_a.set_yscale("log", base=2)

@@ -50,12 +50,23 @@ def _duration(seconds: float) -> str:
     return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
 
 
-def claims_section(preset: Path) -> list[str]:
+def _presets(results: Path) -> list[Path]:
+    """The preset folders under ``results`` that hold claims."""
+    return sorted(p for p in results.iterdir() if p.is_dir() and (p / "claims").is_dir())
+
+
+def _claim_files(preset: Path) -> dict[str, Path]:
+    """Each figure's claims file that a run of ``preset`` wrote, in registry order."""
     files = {f: preset / "claims" / f"{f}.csv" for f in FIGURES}
-    found = {f: pd.read_csv(p) for f, p in files.items() if p.exists()}
+    return {f: p for f, p in files.items() if p.exists()}
+
+
+def claims_section(preset: Path) -> list[str]:
+    files = _claim_files(preset)
+    found = {f: pd.read_csv(p) for f, p in files.items()}
     if not found:
         return []
-    newest = max((files[f] for f in found), key=lambda p: p.stat().st_mtime)
+    newest = max(files.values(), key=lambda p: p.stat().st_mtime)
     lines = [f"### Claims, preset `{preset.name}`", ""]
     lines += [f"From `{preset.name}/claims/*.csv`, the newest written {_when(newest.stat().st_mtime)}.", ""]
     counts = pd.DataFrame(
@@ -155,7 +166,7 @@ def tests_section(results: Path) -> list[str]:
 
 
 def page(results: Path) -> str:
-    presets = sorted(p for p in results.iterdir() if p.is_dir() and (p / "claims").is_dir())
+    presets = _presets(results)
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         "# Results",
@@ -186,9 +197,8 @@ README_START, README_END = "<!-- claims:start -->", "<!-- claims:end -->"
 def claims_overview(results: Path) -> list[str]:
     """Per preset: the counts, then every claim that does not hold, by figure and id."""
     lines = []
-    for preset in sorted(p for p in results.iterdir() if p.is_dir() and (p / "claims").is_dir()):
-        files = [(f, preset / "claims" / f"{f}.csv") for f in FIGURES]
-        found = [pd.read_csv(path).assign(figure=f) for f, path in files if path.exists()]
+    for preset in _presets(results):
+        found = [pd.read_csv(path).assign(figure=f) for f, path in _claim_files(preset).items()]
         if not found:
             continue
         everything = pd.concat(found, ignore_index=True)

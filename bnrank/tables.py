@@ -17,6 +17,19 @@ from bnrank.rank import notion_column
 from bnrank.settings import RankNotion
 
 
+def _ordered(table: pd.DataFrame, first: Sequence[str], sort: Sequence[str] | None = None) -> pd.DataFrame:
+    """``table`` with the ``first`` columns leading, the rest after, rows sorted by ``sort``."""
+    table = table[list(first) + [c for c in table.columns if c not in first]]
+    return table if sort is None else table.sort_values(list(sort), ignore_index=True)
+
+
+def _last_hidden(ranks: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Rank rows of each network's last hidden layer, with r(H) of its pre-activation as
+    ``r_pre`` and of its output as ``r_post``."""
+    r = pd.concat(ranks, ignore_index=True)
+    return r[r["layer"] == r["depth"]].rename(columns={"lower_bound_pre": "r_pre", "lower_bound": "r_post"})
+
+
 def _with_rank(frame: pd.DataFrame, rank: str, tau: float | None) -> pd.DataFrame:
     """Copy of ``frame`` with a ``rank`` column holding the plotted rank notion."""
     return frame.assign(rank=frame[notion_column(rank, tau)], rank_notion=notion_column(rank, tau))
@@ -26,7 +39,7 @@ def fig2(depth_sweep: pd.DataFrame, rank: RankNotion, tau: float | None = None) 
     """Rank of the last hidden layer over depth, per network, activation and run."""
     table = _with_rank(depth_sweep, rank, tau)
     first = ["network", "activation", "run", "depth", "rank", "rank_notion", "d"]
-    return table[first + [c for c in table.columns if c not in first]]
+    return _ordered(table, first)
 
 
 def fig3(
@@ -41,7 +54,7 @@ def fig3(
     b = spectrum.assign(panel="b")
     first = ["panel", "d", "gamma", "run", "layer", "rank", "rank_notion"]
     table = pd.concat([a, b], ignore_index=True)
-    return table[first + [c for c in table.columns if c not in first]]
+    return _ordered(table, first)
 
 
 def _log_spaced(n: int, points: int) -> np.ndarray:
@@ -134,9 +147,8 @@ def fig1(
 ) -> pd.DataFrame:
     """Per (network, depth, seed): rank and r(H) of the last hidden layer at init, final
     training accuracy."""
-    ranks = pd.concat(init_ranks, ignore_index=True)
-    ranks = ranks[ranks["layer"] == ranks["depth"]]
-    ranks = ranks.rename(columns={"matrix_rank": "rank_init", "lower_bound": "lower_bound_init", "dtype": "rank_dtype"})
+    ranks = _last_hidden(init_ranks)
+    ranks = ranks.rename(columns={"matrix_rank": "rank_init", "r_post": "lower_bound_init", "dtype": "rank_dtype"})
     ranks = ranks[["variant", "depth", "seed", "rank_init", "lower_bound_init", "rank_dtype"]]
     trained = _selected(metrics, selected, variants, seeds)
     final = trained[trained["epoch"] == trained["epoch"].max()]
@@ -144,9 +156,7 @@ def fig1(
     table = ranks.merge(final, on=["variant", "depth", "seed"], how="outer").rename(columns={"variant": "network"})
     first = ["network", "depth", "seed", "rank_init", "train_acc"]
     table = table.assign(width=width, dataset=dataset)
-    return table[first + [c for c in table.columns if c not in first]].sort_values(
-        ["network", "depth", "seed"], ignore_index=True
-    )
+    return _ordered(table, first, ["network", "depth", "seed"])
 
 
 def _pretraining_gain(pretrain_ranks: Sequence[pd.DataFrame]) -> pd.DataFrame:
@@ -154,9 +164,9 @@ def _pretraining_gain(pretrain_ranks: Sequence[pd.DataFrame]) -> pd.DataFrame:
     pretraining, per (variant, depth, seed)."""
     if not pretrain_ranks:
         return pd.DataFrame(columns=["variant", "depth", "seed"])
-    r = pd.concat(pretrain_ranks, ignore_index=True)
-    r = r[r["layer"] == r["depth"]].rename(columns={"lower_bound_pre": "r_pre", "lower_bound": "r_post"})
-    wide = r.pivot_table(index=["variant", "depth", "seed"], columns="stage", values=["r_pre", "r_post"])
+    wide = _last_hidden(pretrain_ranks).pivot_table(
+        index=["variant", "depth", "seed"], columns="stage", values=["r_pre", "r_post"]
+    )
     wide.columns = [f"{value}_{stage}_pretraining" for value, stage in wide.columns]
     return wide.reset_index()
 
@@ -175,9 +185,7 @@ def training_curves(
     table = _selected(metrics, selected, variants, seeds).assign(dataset=dataset)
     table = table.merge(_pretraining_gain(pretrain_ranks), on=["variant", "depth", "seed"], how="left")
     first = ["variant", "depth", "seed", "epoch", "lr", "train_loss", "train_acc", "test_loss", "test_acc"]
-    return table[first + [c for c in table.columns if c not in first]].sort_values(
-        ["variant", "depth", "seed", "epoch"], ignore_index=True
-    )
+    return _ordered(table, first, ["variant", "depth", "seed", "epoch"])
 
 
 def fig6(
@@ -192,11 +200,7 @@ def fig6(
     on its pre-activation (``r_pre``, where Algorithm 1 maximises it; plotted) and on its
     output (``r_post``)."""
     table = _selected(metrics, selected, variants, seeds).assign(dataset=dataset)
-    r = pd.concat(ranks, ignore_index=True)
-    r = r[r["layer"] == r["depth"]].rename(columns={"lower_bound_pre": "r_pre", "lower_bound": "r_post"})
-    r = r[["variant", "depth", "seed", "lr", "epoch", "r_pre", "r_post", "matrix_rank", "dtype"]]
+    r = _last_hidden(ranks)[["variant", "depth", "seed", "lr", "epoch", "r_pre", "r_post", "matrix_rank", "dtype"]]
     table = table.merge(r, on=["variant", "depth", "seed", "lr", "epoch"])
     first = ["variant", "seed", "epoch", "train_acc", "r_pre", "r_post", "lr", "depth"]
-    return table[first + [c for c in table.columns if c not in first]].sort_values(
-        ["variant", "seed", "epoch"], ignore_index=True
-    )
+    return _ordered(table, first, ["variant", "seed", "epoch"])

@@ -58,6 +58,15 @@ def moments(alphas=((16, 0.85), (64, 0.8)), frob2=lambda d: d**1.5):
     ]
 
 
+def changed(row, changes, who, depth, seed):
+    """``row`` with the ``changes`` that address it: keys (column, who, depth) for every
+    seed or (column, who, depth, seed) for one; a tuple value holds one value per seed."""
+    for (column, *where), value in (changes or {}).items():
+        if where[:2] == [who, depth] and (len(where) == 2 or where[2] == seed):
+            row = row | {column: value[seed] if isinstance(value, tuple) else value}
+    return row
+
+
 def fig1_table(changes=None):
     """Two networks at depths 1, 4, 16, 32, two seeds; ``changes`` maps
     (column, network, depth) to a new value for every seed, or (column, network, depth,
@@ -73,11 +82,7 @@ def fig1_table(changes=None):
             for seed in (0, 1):
                 row = {"network": net, "depth": depth, "seed": seed, "rank_dtype": "float32", "width": 128}
                 row |= {"lr": 0.1, "diverged_epoch": np.nan} | {c: v[net][i] for c, v in values.items()}
-                for key, value in (changes or {}).items():
-                    column, *where = key
-                    if where[:2] == [net, depth] and (len(where) == 2 or where[2] == seed):
-                        row[column] = value
-                rows.append(row)
+                rows.append(changed(row, changes, net, depth, seed))
     return pd.DataFrame(rows)
 
 
@@ -118,10 +123,7 @@ def fig4_table(changes=None):
                 base = {"variant": variant, "depth": depth, "seed": seed, "diverged_epoch": np.nan}
                 base |= {"r_pre_before_pretraining": before, "r_pre_after_pretraining": after}
                 final = base | {"epoch": 1} | {m: v[variant][i] + noise for m, v in FIG4_FINAL.items()}
-                for key, value in (changes or {}).items():
-                    column, *where = key
-                    if where[:2] == [variant, depth] and (len(where) == 2 or where[2] == seed):
-                        final[column] = value[seed] if isinstance(value, tuple) else value
+                final = changed(final, changes, variant, depth, seed)
                 pretraining = {k: v for k, v in final.items() if k.endswith("_pretraining")}  # the same every epoch
                 rows.append(
                     base | pretraining | {"epoch": 0, "train_loss": np.nan, "train_acc": np.nan, "test_loss": 2.3}

@@ -24,6 +24,13 @@ def tiny():
     return train.Split(d.train_x, d.train_y), train.Split(d.test_x, d.test_y)
 
 
+def random_split(samples: int, features: int, seed: int, low: int = 0) -> train.Split:
+    """Random uint8 pixels in [low, 256) and random labels of 10 classes."""
+    gen = torch.Generator().manual_seed(seed)
+    pixels = torch.randint(low, 256, (samples, features), generator=gen, dtype=torch.uint8)
+    return train.Split(pixels, torch.randint(0, 10, (samples,), generator=gen))
+
+
 def test_init_schemes_have_their_laws():
     arch = init.Architecture(400, 300, 2)
     p = init.init_params(arch, "pytorch", (1, 0), "x")
@@ -128,10 +135,7 @@ def test_a_killed_run_resumes_and_ends_where_an_uninterrupted_one_does(tmp_path)
 
 
 def test_pretraining_raises_the_rank_bound():
-    gen = torch.Generator().manual_seed(0)
-    images = train.Split(
-        torch.randint(0, 256, (512, 100), generator=gen, dtype=torch.uint8), torch.zeros(512, dtype=torch.long)
-    )
+    images = random_split(512, 100, seed=0)
     vanilla = init.Architecture(inputs=100, width=32, depth=8, norm="none")
     params = mlp.stack([init.init_params(vanilla, "xavier_normal", (0, 0), "x")])
     settings = Pretraining(every=4, last=True, iterations=20, steps_per_batch=1, lr=0.03, batch=32, pre_activation=True)
@@ -175,10 +179,7 @@ def test_learning_rate_selection():
 def test_pretraining_objectives_take_the_same_direction():
     """‖M‖_F/tr(M) = r(H)^(-1/2): the public Fig 4 code's objective moves the weights the way
     1/r(H) does, by a different amount."""
-    gen = torch.Generator().manual_seed(1)
-    images = train.Split(
-        torch.randint(0, 256, (256, 50), generator=gen, dtype=torch.uint8), torch.zeros(256, dtype=torch.long)
-    )
+    images = random_split(256, 50, seed=1)
     arch = init.Architecture(inputs=50, width=16, depth=3, norm="none")
     start = mlp.stack([init.init_params(arch, "xavier_normal", (0, 0), "x")])
     steps = {}
@@ -209,10 +210,7 @@ def test_bn_is_evaluated_at_epoch_0_on_the_data_statistics():
     """Before any step BN's running statistics are (0, 1), never estimated: evaluated with
     them, inputs far from zero mean give logits no trained net would; with the data's own
     statistics, evaluation at epoch 0 equals a training-mode pass."""
-    gen = torch.Generator().manual_seed(2)
-    split = train.Split(
-        torch.randint(100, 256, (64, 20), generator=gen, dtype=torch.uint8), torch.randint(0, 10, (64,), generator=gen)
-    )
+    split = random_split(64, 20, seed=2, low=100)
     arch = init.Architecture(inputs=20, width=16, depth=2, norm="bn")
     params = mlp.stack([init.init_params(arch, "pytorch", (0, 0), "x")])
     running_loss, _ = train.evaluate(arch, params, split, 1.0)

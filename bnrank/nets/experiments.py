@@ -39,7 +39,8 @@ def prepare_dataset(name: str, sources: dict, cache: str) -> data.Dataset:
     raise ValueError(f"unknown data set {name!r}")
 
 
-def _device(name: str) -> torch.device:
+def training_device(name: str) -> torch.device:
+    """The device of ``training.device``: ``auto`` is CUDA when present, else the CPU."""
     if name != "auto":
         return torch.device(name)
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -128,7 +129,7 @@ def train_runs(
     hidden layer on the probe batch.
     """
     t = training
-    dev = _device(t.device)
+    dev = training_device(t.device)
     train, test = _splits(data.Dataset.load(dataset_path), t.train_samples, dev)
     scale = SCALES[t.input_scale]
     x = _probe(train, measurement.probe, seeds[0][0], scale)

@@ -20,7 +20,7 @@ import torch
 from torch import Tensor
 
 from bnrank.nets.init import Architecture
-from bnrank.nets.mlp import forward, inverse_rank_bound
+from bnrank.nets.mlp import ACTIVATIONS, forward, inverse_rank_bound
 from bnrank.rank import rank_notions
 from bnrank.settings import Measurement
 
@@ -46,12 +46,11 @@ def layer_ranks(
     cast = {k: v.detach().to(dt) for k, v in params.items()}
     models = next(iter(cast.values())).shape[0]
     with torch.no_grad():
-        inputs = probe.to(dt).expand(models, *probe.shape)
-        _, hidden = forward(arch, cast, inputs, train=True)
-        _, pre = forward(arch, cast, inputs, train=True, pre_activation=True)
+        _, pre = forward(arch, cast, probe.to(dt).expand(models, *probe.shape), train=True, pre_activation=True)
+    act = ACTIVATIONS[arch.activation]
     rows = []
     for layer in layers or range(1, arch.depth + 1):
-        H = hidden[layer - 1].transpose(1, 2).cpu().numpy()  # (models, width, probe)
+        H = act(pre[layer - 1]).transpose(1, 2).cpu().numpy()  # the layer's output, (models, width, probe)
         values = rank_notions(H, notions.taus, notions.eig_threshold)
         values["lower_bound_pre"] = 1 / inverse_rank_bound(pre[layer - 1]).cpu().numpy()
         for m in range(models):
