@@ -44,6 +44,7 @@ test: lint data
 bench: install
 	$(PY) benchmarks/chains.py --output results/bench/chains.json
 	$(PY) benchmarks/train.py --output results/bench/train.json
+	$(PY) benchmarks/cnn.py --output results/bench/cnn.json
 
 results-page: install
 	$(PY) -m bnrank.results_page

@@ -20,6 +20,7 @@ include: "rules/init.smk"
 include: "rules/pretrain.smk"
 include: "rules/train.smk"
 include: "rules/measure.smk"
+include: "rules/cnn.smk"
 include: "rules/figures.smk"
 
 

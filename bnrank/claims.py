@@ -278,8 +278,10 @@ def _worst(metric: str) -> float:
 
 
 def _with_diverged(frame: pd.DataFrame, metric: str) -> pd.Series:
-    """``frame[metric]``, with the worst value for rows of diverged models."""
-    diverged = frame["diverged_epoch"].notna() if "diverged_epoch" in frame else False
+    """``frame[metric]``, with the worst value for rows of diverged models (MLPs record
+    the epoch they diverged in, CNNs the iteration)."""
+    column = next((c for c in ("diverged_epoch", "diverged_iteration") if c in frame), None)
+    diverged = frame[column].notna() if column else False
     return frame[metric].mask(diverged, _worst(metric))
 
 
@@ -688,6 +690,244 @@ def fig6(table: pd.DataFrame, max_asymmetric_rank_ratio: float, min_order_agreem
         )
     )
     return rows
+
+
+# ---------------------------------------------------------------- convolutional networks (Figs 5, 7, 10, 13)
+
+
+def _runs(table: pd.DataFrame, variant: str, metric: str, diverged_worst: bool = True) -> pd.DataFrame:
+    """``metric`` of a variant's runs, iterations × seeds. A diverged run stops recording:
+    it keeps its worst value (``_worst``) from then on, unless ``diverged_worst`` is off
+    (a quantity, like the alignment, that a diverged net does not have)."""
+    runs = table[table["variant"] == variant]
+    values = _with_diverged(runs, metric) if diverged_worst else runs[metric]
+    wide = runs.assign(value=values).pivot(index="iteration", columns="seed", values="value")
+    return wide.ffill() if diverged_worst else wide
+
+
+def _curve(table: pd.DataFrame, variant: str, metric: str, diverged_worst: bool = True) -> pd.Series:
+    """The mean over seeds of ``metric`` at each recorded iteration (NaN where no seed has it)."""
+    return _runs(table, variant, metric, diverged_worst).mean(axis=1)
+
+
+def _last(table: pd.DataFrame, variant: str, metric: str) -> pd.Series:
+    """Each seed's ``metric`` at the last iteration, diverged seeds at their worst."""
+    return _runs(table, variant, metric).iloc[-1]
+
+
+def _cnn_seeds(table: pd.DataFrame, *variants: str) -> str:
+    """'<variant> <seeds> (<k> diverged)' for each variant."""
+    parts = []
+    for v in variants:
+        runs = table[table["variant"] == v]
+        diverged = runs.loc[runs["diverged_iteration"].notna(), "seed"].nunique()
+        parts.append(f"{v} {runs['seed'].nunique()}" + (f" ({diverged} diverged)" if diverged else ""))
+    return ", ".join(parts)
+
+
+def _worst_iteration(gap: pd.Series) -> str:
+    return f"iteration {gap.idxmax()}" if gap.notna().any() else "no iteration"
+
+
+def breaking_bn(
+    table: pd.DataFrame,
+    standard: str,
+    asymmetric: str,
+    nocenter: str,
+    max_rank_ratio: float,
+    max_asymmetric_accuracy: float,
+    min_standard_accuracy: float,
+    max_accuracy_gap: float,
+) -> list[dict]:
+    """Figs 5 and 13: the asymmetric init keeps BN's last-layer rank far lower and the net
+    near chance while standard BN trains; BN without centring trains like BN."""
+    breaking = 'Sec. 4: "this small change reduces the rank preserving quality of BN significantly"'
+    unfit = (
+        'Sec. 4: "Even sophisticated modern day architectures such as VGG and ResNet networks are unable to fit the '
+        'CIFAR-10 dataset after changing the initialization in this way"'
+    )
+    ratio = _curve(table, asymmetric, "matrix_rank") / _curve(table, standard, "matrix_rank")
+    asym_acc, std_acc = _last(table, asymmetric, "train_acc"), _last(table, standard, "train_acc")
+    nocenter_acc = _last(table, nocenter, "train_acc")
+    gap = abs(nocenter_acc.mean() - std_acc.mean())
+    last = table["iteration"].max()
+    worst = ratio.idxmax() if ratio.notna().any() else None
+    return [
+        _row(
+            "asymmetric_init_lowers_rank",
+            breaking + " (Figs. 5, 13, right: matrix_rank of the last hidden layer)",
+            f"mean matrix_rank of the last hidden layer, {asymmetric} over {standard}, at every recorded iteration; "
+            f"value: the largest ratio; fails above {max_rank_ratio:g}",
+            ratio.max(),
+            f"<= {max_rank_ratio:g}",
+            ratio.max() <= max_rank_ratio,
+            f"iteration {worst}: {asymmetric} {_curve(table, asymmetric, 'matrix_rank')[worst]:.3g}, "
+            f"{standard} {_curve(table, standard, 'matrix_rank')[worst]:.3g}"
+            if worst is not None
+            else "",
+            _cnn_seeds(table, asymmetric, standard),
+        ),
+        _row(
+            "asymmetric_init_does_not_fit",
+            unfit,
+            f"final training accuracy (iteration {last}) of every {asymmetric} seed, near chance (0.1); value: the "
+            f"highest; fails above {max_asymmetric_accuracy:g}",
+            asym_acc.max(),
+            f"<= {max_asymmetric_accuracy:g}",
+            asym_acc.max() <= max_asymmetric_accuracy,
+            " ".join(f"seed {s}: {a:.3g}" for s, a in asym_acc.items()),
+            _cnn_seeds(table, asymmetric),
+        ),
+        _row(
+            "standard_bn_fits",
+            unfit + " — while the standard init trains (Figs. 5, 13, left)",
+            f"final training accuracy of every {standard} seed; value: the lowest; fails below "
+            f"{min_standard_accuracy:g}",
+            std_acc.min(),
+            f">= {min_standard_accuracy:g}",
+            std_acc.min() >= min_standard_accuracy,
+            " ".join(f"seed {s}: {a:.3g}" for s, a in std_acc.items()),
+            _cnn_seeds(table, standard),
+        ),
+        _row(
+            "nocenter_trains_like_bn",
+            'App. (Comment on BN-centering): "we empirically observed that Bn without centering also works well on '
+            'modern neural architectures"',
+            f"|mean final training accuracy of {nocenter} − that of {standard}|; fails above {max_accuracy_gap:g}",
+            gap,
+            f"<= {max_accuracy_gap:g}",
+            gap <= max_accuracy_gap,
+            f"{nocenter} {nocenter_acc.mean():.3g}, {standard} {std_acc.mean():.3g}",
+            _cnn_seeds(table, nocenter, standard),
+        ),
+    ]
+
+
+def fig7(table: pd.DataFrame, bn: str, nocenter: str, max_accuracy_gap: float, max_r_ratio: float) -> list[dict]:
+    """BN without centring matches BN in training accuracy and r(H) over iterations."""
+    paper = (
+        'App. (Comment on BN-centering): "Fig. 7 shows that the centering does not affect the performance of Bn on a '
+        'VGG net when training CIFAR-10"'
+    )
+    acc_gap = (_curve(table, nocenter, "train_acc") - _curve(table, bn, "train_acc")).abs()
+    r_nc, r_bn = _curve(table, nocenter, "lower_bound"), _curve(table, bn, "lower_bound")
+    r_ratio = np.maximum(r_nc / r_bn, r_bn / r_nc)
+    seeds = _cnn_seeds(table, nocenter, bn)
+    a, r = acc_gap.idxmax() if acc_gap.notna().any() else None, r_ratio.idxmax() if r_ratio.notna().any() else None
+    return [
+        _row(
+            "nocenter_matches_bn_accuracy",
+            paper,
+            f"|mean training accuracy of {nocenter} − {bn}| at every recorded iteration; value: the largest; fails "
+            f"above {max_accuracy_gap:g}",
+            acc_gap.max(),
+            f"<= {max_accuracy_gap:g}",
+            acc_gap.max() <= max_accuracy_gap,
+            f"iteration {a}: {nocenter} {_curve(table, nocenter, 'train_acc')[a]:.3g}, "
+            f"{bn} {_curve(table, bn, 'train_acc')[a]:.3g}"
+            if a is not None
+            else "",
+            seeds,
+        ),
+        _row(
+            "nocenter_matches_bn_r",
+            paper + " (Fig. 7, right: r(H_L) of the last hidden layer)",
+            f"mean r(H) of the last hidden layer, {nocenter} against {bn}, larger over smaller, at every recorded "
+            f"iteration; value: the largest; fails above {max_r_ratio:g}",
+            r_ratio.max(),
+            f"<= {max_r_ratio:g}",
+            r_ratio.max() <= max_r_ratio,
+            f"iteration {r}: {nocenter} {r_nc[r]:.3g}, {bn} {r_bn[r]:.3g}" if r is not None else "",
+            seeds,
+        ),
+    ]
+
+
+def fig10(
+    table: pd.DataFrame,
+    bn: str,
+    none: str,
+    high_lr: str,
+    random: str,
+    min_alignment: float,
+    max_accuracy: float,
+    max_path_gap: float,
+    min_alignment_gap: float,
+) -> list[dict]:
+    """Without BN the final layer's per-sample gradients are aligned and the net does not
+    train, even at 100× the learning rate, taking nearly the same path on random images;
+    with BN the alignment stays clearly lower.
+
+    The alignment leaves out samples whose last hidden representation is all zero (no
+    direction); an iteration where fewer than two samples of a run have one has no
+    alignment for that run."""
+    appendix = "App. (Fig. 10): "
+    aligned = {v: _curve(table, v, "alignment", diverged_worst=False) for v in (none, random)}
+    lowest = {v: c.min() for v, c in aligned.items()}
+    low_variant = min(lowest, key=lambda v: np.nan_to_num(lowest[v], nan=np.inf))
+    finals = {v: _last(table, v, "train_acc") for v in (none, high_lr)}
+    best = max(finals, key=lambda v: finals[v].max())
+    path_gap = (_curve(table, none, "train_acc") - _curve(table, random, "train_acc")).abs()
+    bn_gap = aligned[none] - _curve(table, bn, "alignment", diverged_worst=False)
+    g = bn_gap.idxmin() if bn_gap.notna().any() else None
+    zero = table[table["variant"] == high_lr]["zero_samples"]
+    return [
+        _row(
+            "no_bn_gradients_aligned",
+            appendix + '"the network shows perfectly aligned gradients without Bn"',
+            f"mean |cos| between per-sample gradients of the final layer (= |cos(h_i, h_j)|, Prop. 19) of {none} and "
+            f"{random}, at every recorded iteration; value: the lowest; fails below {min_alignment:g}",
+            min(lowest.values()),
+            f">= {min_alignment:g}",
+            min(lowest.values()) >= min_alignment,
+            f"{low_variant} at {_worst_iteration(-aligned[low_variant])}: {lowest[low_variant]:.3g}; {high_lr}: up "
+            f"to {int(zero.max()) if len(zero) else 0} samples without a direction",
+            _cnn_seeds(table, none, random),
+        ),
+        _row(
+            "no_bn_does_not_train",
+            appendix + '"which renders it un-trainable", "even a 100x increase in the learning rate does not allow '
+            'training"',
+            f"final training accuracy of every {none} and {high_lr} seed, near chance (0.1); value: the highest; fails "
+            f"above {max_accuracy:g}",
+            finals[best].max(),
+            f"<= {max_accuracy:g}",
+            finals[best].max() <= max_accuracy,
+            "; ".join(f"{v}: " + " ".join(f"{a:.3g}" for a in f) for v, f in finals.items()),
+            _cnn_seeds(table, none, high_lr),
+        ),
+        _row(
+            "random_data_same_path",
+            appendix + '"SGD takes almost the exact same path on this data (compare log accuracy on the left hand '
+            'side)"',
+            f"|mean training accuracy of {none} − {random}| at every recorded iteration; value: the largest; fails "
+            f"above {max_path_gap:g}",
+            path_gap.max(),
+            f"<= {max_path_gap:g}",
+            path_gap.max() <= max_path_gap,
+            _worst_iteration(path_gap)
+            + (
+                f": {none} {_curve(table, none, 'train_acc')[path_gap.idxmax()]:.3g}, "
+                f"{random} {_curve(table, random, 'train_acc')[path_gap.idxmax()]:.3g}"
+                if path_gap.notna().any()
+                else ""
+            ),
+            _cnn_seeds(table, none, random),
+        ),
+        _row(
+            "bn_alignment_below_no_bn",
+            appendix + "BN + SGD against no BN + SGD (Fig. 10, right), the contrast of Prop. 19",
+            f"mean alignment of {none} minus that of {bn} at every recorded iteration; value: the smallest; fails "
+            f"below {min_alignment_gap:g}",
+            bn_gap.min(),
+            f">= {min_alignment_gap:g}",
+            bn_gap.min() >= min_alignment_gap,
+            f"iteration {g}: {none} {aligned[none][g]:.3g}, {bn} {aligned[none][g] - bn_gap[g]:.3g}"
+            if g is not None
+            else "",
+            _cnn_seeds(table, none, bn),
+        ),
+    ]
 
 
 def check(claims: Callable[..., list[dict]], table: pd.DataFrame, thresholds: dict, note: str = "") -> pd.DataFrame:

@@ -176,19 +176,27 @@ def check_config(config: dict) -> list[str]:
     return problems + _training_problems(config)
 
 
-def _claims_variants(config: dict, figure: Figure) -> list[str]:
-    """A training figure's claims settings typed ``str`` name variants of its experiment."""
+def _named_variants(config: dict, figure: Figure) -> list[str]:
+    """A training figure's settings that name variants — claims settings typed ``str`` (the
+    variants in each role) and table settings typed ``tuple[str, ...]`` (those shown) —
+    must name variants of its experiment."""
+    experiment = {**config["experiments"], **config["cnn_experiments"]}[figure.experiment]
+    variants = experiment["variants"]
+    named = []
     hints = typing.get_type_hints(figure.claims)
-    variants = config["experiments"][figure.experiment]["variants"]
-    problems = []
     for name in figure.thresholds:
         value = config[figure.name]["claims"].get(name)
-        if str in (hints[name], *typing.get_args(hints[name])) and value is not None and value not in variants:
-            problems.append(
-                f"{figure.name}.claims.{name}: {value!r} is not a variant of experiment {figure.experiment!r} "
-                f"({', '.join(variants)})"
-            )
-    return problems
+        if str in (hints[name], *typing.get_args(hints[name])) and value is not None:
+            named.append((f"claims.{name}", value))
+    hints = typing.get_type_hints(figure.table)
+    for name in figure.table_settings:
+        if hints[name] == tuple[str, ...]:
+            named += [(f"table.{name}", v) for v in config[figure.name]["table"][name]]
+    return [
+        f"{figure.name}.{key}: {value!r} is not a variant of experiment {figure.experiment!r} ({', '.join(variants)})"
+        for key, value in named
+        if value not in variants
+    ]
 
 
 def _training_problems(config: dict) -> list[str]:
@@ -200,18 +208,21 @@ def _training_problems(config: dict) -> list[str]:
                 f"variants.{name}.pretrain: {variant['pretrain']!r} is not a key of pretraining "
                 f"({', '.join(pretraining)})"
             )
+    cnn_experiments = config["cnn_experiments"]
+    for name in set(experiments) & set(cnn_experiments):
+        problems.append(f"cnn_experiments.{name}: the name is taken by experiments.{name} (one namespace for both)")
     for figure in FIGURES.values():
-        if figure.experiment and figure.experiment not in experiments:
+        if figure.experiment and figure.experiment not in {**experiments, **cnn_experiments}:
             problems.append(
                 f"experiments: no experiment {figure.experiment!r}, whose runs {figure.name} reads "
-                f"(experiments: {', '.join(experiments)})"
+                f"(experiments: {', '.join(experiments)}; cnn_experiments: {', '.join(cnn_experiments)})"
             )
         elif "init_ranks" in figure.reads and "measure_init" not in experiments[figure.experiment]:
             problems.append(
                 f"experiments.{figure.experiment}.measure_init: required, {figure.name} plots ranks at initialisation"
             )
         elif figure.experiment:
-            problems += _claims_variants(config, figure)
+            problems += _named_variants(config, figure)
     for name, e in experiments.items():
         for v in e["variants"]:
             if v not in variants:
@@ -224,10 +235,7 @@ def _training_problems(config: dict) -> list[str]:
                 f"experiments.{name}.lrs: every variant needs as many learning rates as the others, so that none is "
                 f"searched more finely ({', '.join(f'{v} has {n}' for v, n in sizes.items())})"
             )
-        data = config["data"]["cifar10"]
-        synthetic = e["dataset"] == "cifar10" and data["synthetic"]
-        size = data["stand_in"]["train"] if synthetic else DATASET_SIZES[e["dataset"]]
-        size = min(size, e["train_samples"] or size)
+        size = _training_size(config, e)
         if e["batch"] > size:
             problems.append(
                 f"experiments.{name}.batch: {e['batch']} exceeds the {size} training samples of {e['dataset']}"
@@ -236,5 +244,39 @@ def _training_problems(config: dict) -> list[str]:
             problems.append(
                 f"measurement.probe: {config['measurement']['probe']} exceeds the {size} training samples of "
                 f"experiment {name}"
+            )
+    return problems + _cnn_problems(config)
+
+
+def _training_size(config: dict, experiment: dict) -> int:
+    """The number of training samples an experiment trains on."""
+    data = config["data"]["cifar10"]
+    synthetic = experiment["dataset"] == "cifar10" and data["synthetic"]
+    size = data["stand_in"]["train"] if synthetic else DATASET_SIZES[experiment["dataset"]]
+    return min(size, experiment.get("train_samples") or size)
+
+
+def _cnn_problems(config: dict) -> list[str]:
+    problems = []
+    variants, every = config["cnn_variants"], config["cnn"]["checkpoint_every"]
+    for name, e in config["cnn_experiments"].items():
+        key = f"cnn_experiments.{name}"
+        problems += [
+            f"{key}.variants: {v!r} is not a key of cnn_variants ({', '.join(variants)})"
+            for v in e["variants"]
+            if v not in variants
+        ]
+        size = _training_size(config, e)
+        if e["batch"] > size:
+            problems.append(f"{key}.batch: {e['batch']} exceeds the {size} training samples of {e['dataset']}")
+        if config["measurement"]["probe"] > size:
+            problems.append(
+                f"measurement.probe: {config['measurement']['probe']} exceeds the {size} training samples of "
+                f"experiment {name}"
+            )
+        if every % e["log_every"]:
+            problems.append(
+                f"cnn.checkpoint_every: {every} is not a multiple of {key}.log_every ({e['log_every']}); "
+                "checkpoints are written at records"
             )
     return problems

@@ -37,6 +37,7 @@ ARTEFACTS = {
     "ranks": "an experiment's per-epoch rank notions, one file per (variant, depth)",
     "selected": "an experiment's selected learning rate per (variant, depth)",
     "pretrain_ranks": "rank notions before and after pretraining, one file per pretrained (variant, depth, seed)",
+    "cnn_logs": "a CNN experiment's records over iterations, one file per (variant, seed) of the variants shown",
 }
 # What a training figure's table may know about its experiment.
 CONTEXT = {
@@ -119,12 +120,28 @@ FIGURES: dict[str, Figure] = {
             experiment="fig4",
         ),
         Figure(
+            "fig5",
+            "CIFAR-10 VGG19: breaking BN with a same-variance asymmetric init; BN without centring",
+            tables.cnn_curves,
+            claims.breaking_bn,
+            plots.breaking_bn,
+            experiment="vgg19",
+        ),
+        Figure(
             "fig6",
             "Fashion-MNIST, depth 32: training accuracy and r(H) over epochs for five variants",
             tables.fig6,
             claims.fig6,
             plots.fig6,
             experiment="fig6",
+        ),
+        Figure(
+            "fig7",
+            "CIFAR-10 VGG19: BN with and without centring, training accuracy and r(H) over iterations",
+            tables.cnn_curves,
+            claims.fig7,
+            plots.fig7,
+            experiment="vgg19",
         ),
         Figure(
             "fig8",
@@ -141,6 +158,14 @@ FIGURES: dict[str, Figure] = {
             plots.fig9,
         ),
         Figure(
+            "fig10",
+            "CIFAR-10 VGG19: directional gradient vanishing without BN, at 100× lr and on random images",
+            tables.cnn_curves,
+            claims.fig10,
+            plots.fig10,
+            experiment="vgg19",
+        ),
+        Figure(
             "fig11",
             "Fig 4's runs: training accuracy and test loss over epochs",
             tables.training_curves,
@@ -155,6 +180,14 @@ FIGURES: dict[str, Figure] = {
             claims.fig4,
             plots.fig4,
             experiment="fig12",
+        ),
+        Figure(
+            "fig13",
+            "CIFAR-10 ResNet-50: Fig 5's breaking of BN and BN without centring",
+            tables.cnn_curves,
+            claims.breaking_bn,
+            plots.breaking_bn,
+            experiment="resnet50",
         ),
     )
 }

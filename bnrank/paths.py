@@ -66,6 +66,18 @@ class Paths:
         """Rank notions of every hidden layer at initialisation, over a grid of depths and seeds."""
         return f"{self.results}/measure/{experiment}/{variant}_init.csv"
 
+    # ---------------------------------------------------------------- convolutional networks
+    def cnn_init(self, architecture, width, norm, scheme, seed) -> str:
+        """Initial weights (a state dict) of one CNN at a channel-width multiplier."""
+        return f"{self.results}/init/cnn/{architecture}-width{width}/{norm}-{scheme}/seed{seed}.pt"
+
+    def cnn_log(self, experiment, variant, seed) -> str:
+        """One CNN run's records: training metrics and last-hidden-layer measurements over iterations."""
+        return f"{self.results}/train/{experiment}/{variant}/seed{seed}/log.csv"
+
+    def cnn_checkpoint(self, experiment, variant, seed) -> str:
+        return f"{self.results}/train/{experiment}/{variant}/seed{seed}/checkpoint.pt"
+
     # ---------------------------------------------------------------- figures
     def table(self, figure) -> str:
         return f"{self.results}/tables/{figure}.csv"

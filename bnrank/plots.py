@@ -24,6 +24,7 @@ DATASET_NAMES = {
     "cifar10": "CIFAR-10",
     "cifar10_synthetic": "synthetic CIFAR-10 stand-in",
 }
+ARCHITECTURE_NAMES = {"vgg19": "VGG19", "resnet50": "ResNet-50"}
 METRIC_NAMES = {
     "train_loss": "training loss",
     "train_acc": "training accuracy",
@@ -273,6 +274,61 @@ def fig6(table: pd.DataFrame) -> Figure:
         f"{DATASET_NAMES[table['dataset'].iloc[0]]}, MLPs of depth {table['depth'].iloc[0]}, mean and 95% CI over seeds"
     )
     return fig
+
+
+def _over_iterations(table: pd.DataFrame, right: str, right_label: str, title: str, log_accuracy: bool = False):
+    """Training accuracy (left) and a last-hidden-layer measurement (right) over iterations,
+    one curve per variant in the table's order, mean and 95% CI over seeds."""
+    plt, sns = _pyplot()
+    fig, (left, right_ax) = plt.subplots(1, 2, figsize=(11, 4.2))
+    order = list(table["variant"].unique())
+    for ax, metric, label in ((left, "train_acc", "training accuracy"), (right_ax, right, right_label)):
+        sns.lineplot(
+            data=table,
+            x="iteration",
+            y=metric,
+            hue="variant",
+            hue_order=order,
+            style="variant",
+            style_order=order,
+            errorbar=ci95,
+            ax=ax,
+            legend=ax is left,
+        )
+        ax.set(xlabel="iteration", ylabel=label)
+        missing = [v for v in order if table.loc[table["variant"] == v, metric].isna().all()]
+        if missing:
+            ax.text(0.02, 0.02, f"no value at any record: {', '.join(missing)}", transform=ax.transAxes, fontsize=8)
+    if log_accuracy:
+        left.set_yscale("log")
+    first = table.iloc[0]
+    width = "" if first["width"] == 1 else f" (channel width × {first['width']:g})"
+    fig.suptitle(
+        f"{DATASET_NAMES[first['dataset']]}, {ARCHITECTURE_NAMES[first['architecture']]}{width}: {title}, mean and "
+        "95% CI over seeds"
+    )
+    return fig
+
+
+def breaking_bn(table: pd.DataFrame) -> Figure:
+    """Figs 5 and 13: training accuracy and matrix_rank of the last hidden layer over iterations."""
+    return _over_iterations(table, "matrix_rank", "rank of the last hidden layer (matrix_rank)", "breaking BN")
+
+
+def fig7(table: pd.DataFrame) -> Figure:
+    """Training accuracy and r(H) of the last hidden layer over iterations, BN with and without centring."""
+    return _over_iterations(table, "lower_bound", "r(H) of the last hidden layer", "centring for BN")
+
+
+def fig10(table: pd.DataFrame) -> Figure:
+    """Training accuracy (log axis) and the final layer's gradient alignment over iterations."""
+    return _over_iterations(
+        table,
+        "alignment",
+        "gradient alignment (mean |cos| over pairs)",
+        "directional gradient vanishing",
+        log_accuracy=True,
+    )
 
 
 def draw(

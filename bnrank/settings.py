@@ -22,6 +22,9 @@ Activation = Literal["linear", "relu", "tanh"]
 WeightLaw = Literal["gaussian", "uniform"]
 CnnArchitecture = Literal["vgg19", "resnet50"]
 CnnNorm = Literal["bn", "bn_nocenter", "none"]  # bn_nocenter: BN without mean subtraction
+CnnScheme = Literal["pytorch", "asymmetric"]
+CnnInputs = Literal["data", "random"]  # random: uniform 0..255 images in place of the data set's (Fig 10)
+Precision = Literal["auto", "float32", "bfloat16"]  # auto: bf16 autocast where the device has native bf16
 InputScale = Literal["unit", "raw"]  # unit: pixels / 255; raw: 0..255 (the public Fig 4 code)
 
 
@@ -197,6 +200,71 @@ class Experiment:
 
 
 @dataclass(frozen=True)
+class Cnn:
+    """``cnn``: how every convolutional-network job runs (Figs 5, 7, 10, 13)."""
+
+    width: float
+    threads: int
+    device: str
+    precision: Precision
+    channels_last: bool
+    compile: bool
+    augment: bool
+    checkpoint_every: int
+
+
+@dataclass(frozen=True)
+class CnnVariant:
+    """``cnn_variants.<name>``: a CNN's normalisation, init scheme, learning-rate factor and inputs."""
+
+    norm: CnnNorm
+    init: CnnScheme
+    lr_factor: float = 1.0
+    inputs: CnnInputs = "data"
+
+
+@dataclass(frozen=True)
+class CnnExperiment:
+    """``cnn_experiments.<name>``: one architecture's runs, with their SGD schedule."""
+
+    architecture: CnnArchitecture
+    dataset: Literal["cifar10"]
+    variants: tuple[str, ...]
+    n_seeds: int
+    iterations: int
+    batch: int
+    lr: float
+    momentum: float
+    weight_decay: float
+    log_every: int
+
+    @property
+    def seeds(self) -> list[int]:
+        return list(range(self.n_seeds))
+
+    reported_seeds = seeds
+
+
+@dataclass(frozen=True)
+class CnnRun:
+    """What one CNN training job uses: its experiment's schedule, with the learning rate
+    times its variant's ``lr_factor``, and ``cnn``'s options."""
+
+    iterations: int
+    batch: int
+    lr: float
+    momentum: float
+    weight_decay: float
+    log_every: int
+    checkpoint_every: int
+    augment: bool
+    device: str
+    precision: Precision
+    channels_last: bool
+    compile: bool
+
+
+@dataclass(frozen=True)
 class StandIn:
     """``data.cifar10.stand_in``: the synthetic CIFAR-10 stand-in's seed and sizes."""
 
@@ -249,6 +317,9 @@ class Settings:
     variants: dict[str, Variant]
     pretraining: dict[str, Pretraining]
     experiments: dict[str, Experiment]
+    cnn: Cnn
+    cnn_variants: dict[str, CnnVariant]
+    cnn_experiments: dict[str, CnnExperiment]
 
     @classmethod
     def from_config(cls, config: dict) -> Settings:
@@ -256,9 +327,13 @@ class Settings:
         measurement = {**config["measurement"], "rank_notions": config["rank_notions"]}
         return build(cls, {**config, "measurement": measurement})
 
+    def experiment(self, name: str) -> Experiment | CnnExperiment:
+        """An MLP or CNN experiment by name (the two share one namespace)."""
+        return self.experiments[name] if name in self.experiments else self.cnn_experiments[name]
+
     def dataset_name(self, experiment: str) -> str:
         """The data set file an experiment trains on: CIFAR-10, or its stand-in if the config asks."""
-        name = self.experiments[experiment].dataset
+        name = self.experiment(experiment).dataset
         return "cifar10_synthetic" if name == "cifar10" and self.data.cifar10.synthetic else name
 
     def stand_in(self, experiment: str) -> bool:
@@ -271,6 +346,24 @@ class Settings:
     def training_job(self, experiment: str, variant: str) -> Training:
         e, t = self.experiments[experiment], self.training
         return Training(e.epochs, e.batch, e.lrs[variant], e.train_samples, self.input_scale(variant), t.device)
+
+    def cnn_run(self, experiment: str, variant: str) -> CnnRun:
+        e, c = self.cnn_experiments[experiment], self.cnn
+        lr = e.lr * self.cnn_variants[variant].lr_factor
+        return CnnRun(
+            e.iterations,
+            e.batch,
+            lr,
+            e.momentum,
+            e.weight_decay,
+            e.log_every,
+            c.checkpoint_every,
+            c.augment,
+            c.device,
+            c.precision,
+            c.channels_last,
+            c.compile,
+        )
 
     def pretraining_of(self, variant: str) -> Pretraining | None:
         name = self.variants[variant].pretrain

@@ -204,3 +204,14 @@ def fig6(
     table = table.merge(r, on=["variant", "depth", "seed", "lr", "epoch"])
     first = ["variant", "seed", "epoch", "train_acc", "r_pre", "r_post", "lr", "depth"]
     return _ordered(table, first, ["variant", "seed", "epoch"])
+
+
+def cnn_curves(cnn_logs: Sequence[pd.DataFrame], dataset: str, show: tuple[str, ...]) -> pd.DataFrame:
+    """Figs 5, 7, 10, 13: per (variant, seed, iteration) the training accuracy and loss, and
+    the last hidden layer's matrix_rank, r(H) (``lower_bound``) and gradient alignment on
+    the probe batch, for the variants in ``show``, in that order."""
+    table = pd.concat(cnn_logs, ignore_index=True)
+    table = table[table["variant"].isin(show)].assign(dataset=dataset)
+    table = table.assign(order=table["variant"].map({v: i for i, v in enumerate(show)}))
+    first = ["variant", "seed", "iteration", "train_acc", "matrix_rank", "lower_bound", "alignment", "train_loss"]
+    return _ordered(table, first, ["order", "seed", "iteration"]).drop(columns="order")

@@ -6,7 +6,7 @@ import typing
 from bnrank import config as config_checks
 from bnrank.figures import ARTEFACTS, FIGURES
 from bnrank.paths import Paths
-from bnrank.settings import InitScheme, Norm, Settings, plain
+from bnrank.settings import CnnArchitecture, CnnNorm, CnnScheme, InitScheme, Norm, Settings, plain
 from bnrank.workflow import run_finished, run_started
 
 # Stop before any job runs when the config is invalid, naming each bad key; fills in
@@ -18,7 +18,7 @@ paths = Paths(f"results/{S.preset}", S.data.directory)
 
 wildcard_constraints:
     figure="|".join(FIGURES),
-    experiment="|".join(S.experiments),
+    experiment="|".join([*S.experiments, *S.cnn_experiments]),
     width="[0-9]+",
     depth="[0-9]+",
     seed="[0-9]+",
@@ -26,6 +26,10 @@ wildcard_constraints:
     scheme="|".join(typing.get_args(InitScheme)),
     dataset="[a-z0-9_]+",
     variant="[a-z0-9_]+",
+    architecture="|".join(typing.get_args(CnnArchitecture)),
+    cnn_width="[0-9.]+",
+    cnn_norm="|".join(typing.get_args(CnnNorm)),
+    cnn_scheme="|".join(typing.get_args(CnnScheme)),
 
 
 def figure_note(figure):
@@ -49,6 +53,11 @@ def start_weights_file(experiment, variant, depth, seed):
     if S.variants[variant].pretrain:
         return paths.pretrained_weights(experiment, variant, depth, seed)
     return init_weights_file(experiment, variant, depth, seed)
+
+
+def cnn_init_file(experiment, variant, seed):
+    v = S.cnn_variants[variant]
+    return paths.cnn_init(S.cnn_experiments[experiment].architecture, S.cnn.width, v.norm, v.init, seed)
 
 
 def data_sources(dataset):
@@ -92,6 +101,9 @@ def artefact_files(figure, artefact):
         return experiment_files(experiment, artefact)
     if artefact == "selected":
         return paths.selected_lr(experiment)
+    if artefact == "cnn_logs":
+        shown = section(figure, "table")["show"]
+        return [paths.cnn_log(experiment, v, s) for v in shown for s in S.cnn_experiments[experiment].seeds]
     if artefact == "pretrain_ranks":
         e = S.experiments[experiment]
         pretrained = [v for v in e.variants if S.variants[v].pretrain]
@@ -119,7 +131,7 @@ def table_context(figure):
         "variants": lambda: variant_kinds(f.experiment),
         "dataset": lambda: S.dataset_name(f.experiment),
         "width": lambda: S.network.width,
-        "seeds": lambda: S.experiments[f.experiment].reported_seeds,
+        "seeds": lambda: S.experiment(f.experiment).reported_seeds,
     }
     return {name: facts[name]() for name in f.context}
 

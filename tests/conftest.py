@@ -12,6 +12,8 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 QUICK = REPO / "presets" / "quick.yaml"
+# the end-to-end run: the quick preset, with the CNN figures shortened (tests/short_cnn.yaml)
+QUICK_RUN = (QUICK, REPO / "tests" / "short_cnn.yaml")
 
 
 def snakemake(workdir: Path, *args: str, configfiles: tuple[Path, ...] = ()) -> subprocess.CompletedProcess:
@@ -31,8 +33,9 @@ def write_config(path: Path, overrides: dict) -> Path:
 
 @pytest.fixture(scope="session")
 def quick_run(tmp_path_factory) -> Path:
-    """The quick preset's Figs 2, 3, 8, 9 and claims, run once for all end-to-end tests."""
+    """Every figure of the quick preset (the CNNs shortened) and the claims, run once for
+    all end-to-end tests."""
     workdir = tmp_path_factory.mktemp("quick")
-    done = snakemake(workdir, "all", configfiles=(QUICK,))
+    done = snakemake(workdir, "all", configfiles=QUICK_RUN)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return workdir

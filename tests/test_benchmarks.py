@@ -10,7 +10,7 @@ from tests.conftest import REPO
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("script", ["chains.py", "train.py"])
+@pytest.mark.parametrize("script", ["chains.py", "train.py", "cnn.py"])
 def test_benchmark_script_runs(script, tmp_path):
     out = tmp_path / "bench.json"
     done = subprocess.run(

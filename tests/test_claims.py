@@ -156,6 +156,39 @@ def fig6_table(changes=None):
     return pd.DataFrame(rows)
 
 
+CNN_VARIANTS = {  # variant: matrix_rank, r(H), alignment, final training accuracy
+    "bn": (60, 2.0, 0.6, 0.7),
+    "bn_asymmetric": (2, 1.0, 0.99, 0.11),
+    "bn_nocenter": (58, 2.1, 0.62, 0.69),
+    "none": (1, 1.0, 1.0, 0.1),
+    "none_lr100": (1, 1.0, 1.0, 0.1),
+    "none_random": (1, 1.0, 1.0, 0.105),
+}
+
+
+def cnn_table(changes=None, diverged=None):
+    """Six CNN variants, two seeds, iterations 0, 50, 100, accuracy rising linearly to its
+    final value; ``changes`` maps (column, variant, iteration[, seed]) to a value,
+    ``diverged`` (variant, seed, iteration) stops a run there."""
+    rows = []
+    for variant, (rank, r, alignment, final) in CNN_VARIANTS.items():
+        for seed in (0, 1):
+            for it in (0, 50, 100):
+                acc = np.nan if it == 0 else 0.1 + (final - 0.1) * it / 100
+                row = {"variant": variant, "seed": seed, "iteration": it, "train_acc": acc, "matrix_rank": rank}
+                row |= {"lower_bound": r, "alignment": alignment, "zero_samples": 0, "diverged_iteration": np.nan}
+                for (column, v, i, *s), value in (changes or {}).items():
+                    if (v, i) == (variant, it) and s in ([], [seed]):
+                        row[column] = value
+                if diverged and diverged[:2] == (variant, seed):
+                    if it > diverged[2]:
+                        continue
+                    if it == diverged[2]:
+                        row |= {"diverged_iteration": it, "train_acc": np.nan}
+                rows.append(row)
+    return pd.DataFrame(rows)
+
+
 # ---------------------------------------------------------------- each figure: good table, and one break per claim
 
 THRESHOLDS = {
@@ -174,8 +207,29 @@ THRESHOLDS = {
     "fig8": {"max_alpha": 0.9, "min_width": 10},
     "fig9": {"slope": (1.3, 1.7)},
     "fig11": {"seed_majority": 0.5},
+    "fig5": {
+        "standard": "bn",
+        "asymmetric": "bn_asymmetric",
+        "nocenter": "bn_nocenter",
+        "max_rank_ratio": 0.5,
+        "max_asymmetric_accuracy": 0.2,
+        "min_standard_accuracy": 0.5,
+        "max_accuracy_gap": 0.05,
+    },
+    "fig7": {"bn": "bn", "nocenter": "bn_nocenter", "max_accuracy_gap": 0.05, "max_r_ratio": 1.5},
+    "fig10": {
+        "bn": "bn",
+        "none": "none",
+        "high_lr": "none_lr100",
+        "random": "none_random",
+        "min_alignment": 0.9,
+        "max_accuracy": 0.2,
+        "max_path_gap": 0.02,
+        "min_alignment_gap": 0.1,
+    },
     "fig12": {"seed_majority": 0.5, "min_rank_gain": 2, "public": "pretrained_public"},
 }
+THRESHOLDS["fig13"] = THRESHOLDS["fig5"]
 
 GOOD = {
     "fig1": fig1_table,
@@ -187,6 +241,10 @@ GOOD = {
     "fig9": lambda: tables.fig9(moments()),
     "fig11": fig4_table,
     "fig12": fig4_table,
+    "fig5": cnn_table,
+    "fig7": cnn_table,
+    "fig10": cnn_table,
+    "fig13": cnn_table,
 }
 
 # (figure, claim, a table where that claim must fail, why)
@@ -247,6 +305,67 @@ BREAKS = [
         "pretraining_speeds_training",
         lambda: fig6_table({("train_acc", "pretrained_75", 3): np.nan, ("diverged_epoch", "pretrained_75", 3): 2}),
         "a diverged seed counts as accuracy 0",
+    ),
+]
+for fig in ("fig5", "fig13"):
+    BREAKS += [
+        (
+            fig,
+            "asymmetric_init_lowers_rank",
+            lambda: cnn_table({("matrix_rank", "bn_asymmetric", 50): 40}),
+            "lower, but 2/3 of BN's at iteration 50",
+        ),
+        (
+            fig,
+            "asymmetric_init_does_not_fit",
+            lambda: cnn_table({("train_acc", "bn_asymmetric", 100, 1): 0.4}),
+            "one asymmetric seed fits",
+        ),
+        (fig, "standard_bn_fits", lambda: cnn_table({("train_acc", "bn", 100, 0): 0.3}), "one BN seed at 0.3"),
+        (
+            fig,
+            "standard_bn_fits",
+            lambda: cnn_table(diverged=("bn", 1, 50)),
+            "a diverged BN seed counts as accuracy 0, not as missing",
+        ),
+        (
+            fig,
+            "nocenter_trains_like_bn",
+            lambda: cnn_table({("train_acc", "bn_nocenter", 100): 0.6}),
+            "0.1 behind BN",
+        ),
+    ]
+BREAKS += [
+    (
+        "fig7",
+        "nocenter_matches_bn_accuracy",
+        lambda: cnn_table({("train_acc", "bn_nocenter", 50): 0.2}),
+        "0.2 behind BN half-way, level at the end",
+    ),
+    ("fig7", "nocenter_matches_bn_r", lambda: cnn_table({("lower_bound", "bn_nocenter", 100): 4.0}), "twice BN's"),
+    (
+        "fig10",
+        "no_bn_gradients_aligned",
+        lambda: cnn_table({("alignment", "none_random", 50): 0.8}),
+        "the random-data net at 0.8 half-way",
+    ),
+    (
+        "fig10",
+        "no_bn_does_not_train",
+        lambda: cnn_table({("train_acc", "none_lr100", 100, 0): 0.35}),
+        "one 100× lr seed trains",
+    ),
+    (
+        "fig10",
+        "random_data_same_path",
+        lambda: cnn_table({("train_acc", "none_random", 100): 0.2}),
+        "random data 0.1 above at the end",
+    ),
+    (
+        "fig10",
+        "bn_alignment_below_no_bn",
+        lambda: cnn_table({("alignment", "bn", 100): 0.95}),
+        "BN's alignment reaches 0.95",
     ),
 ]
 # pretrained at depths 10 and 30 that still beats BN at depth 30 but worsens more with depth

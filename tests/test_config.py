@@ -62,6 +62,14 @@ def test_schema_enums_are_the_settings_literals():
         (props["variants"]["additionalProperties"]["properties"]["norm"]["enum"], settings.Norm),
         (props["variants"]["additionalProperties"]["properties"]["init"]["enum"], settings.InitScheme),
         (props["fig2"]["properties"]["table"]["properties"]["rank"]["enum"], settings.RankNotion),
+        (props["cnn_variants"]["additionalProperties"]["properties"]["norm"]["enum"], settings.CnnNorm),
+        (props["cnn_variants"]["additionalProperties"]["properties"]["init"]["enum"], settings.CnnScheme),
+        (props["cnn_variants"]["additionalProperties"]["properties"]["inputs"]["enum"], settings.CnnInputs),
+        (
+            props["cnn_experiments"]["additionalProperties"]["properties"]["architecture"]["enum"],
+            settings.CnnArchitecture,
+        ),
+        (props["cnn"]["properties"]["precision"]["enum"], settings.Precision),
     ]
     for enum, literal in pairs:
         assert tuple(enum) == typing.get_args(literal)
@@ -154,6 +162,21 @@ def test_cross_key_rules():
         (lambda c: c["experiments"]["fig1"].update(seeds=3), "'seeds' was unexpected"),
         (lambda c: c["fig1"]["claims"].update(bn_max_dorp=0.1), "fig1.claims: Additional properties are not allowed"),
         (lambda c: c["fig9"]["claims"].pop("slope"), "fig9.claims: 'slope' is a required property"),
+        (
+            lambda c: c["cnn_experiments"]["vgg19"].update(architecture="vgg16"),
+            "cnn_experiments.vgg19.architecture: 'vgg16' is not one of ['vgg19', 'resnet50']",
+        ),
+        (
+            lambda c: c["cnn_variants"]["bn"].update(norm="layernorm"),
+            "cnn_variants.bn.norm: 'layernorm' is not one of ['bn', 'bn_nocenter', 'none']",
+        ),
+        (
+            lambda c: c["cnn_variants"]["bn"].update(init="xavier_normal"),
+            "cnn_variants.bn.init: 'xavier_normal' is not one of ['pytorch', 'asymmetric']",
+        ),
+        (lambda c: c["cnn"].update(width=0), "cnn.width: 0 is less than or equal to the minimum of 0"),
+        (lambda c: c["cnn"].update(width=-0.5), "cnn.width: -0.5 is less than or equal to the minimum of 0"),
+        (lambda c: c["cnn_variants"]["none_lr100"].update(lr_factor=0), "cnn_variants.none_lr100.lr_factor: 0"),
     ],
 )
 def test_training_schema_errors(edit, expected):
@@ -205,6 +228,38 @@ def test_training_schema_errors(edit, expected):
         (
             lambda c: c["fig11"]["claims"].update(pretrained="pretrained_75"),
             "fig11.claims.pretrained: 'pretrained_75' is not a variant of experiment 'fig4'",
+        ),
+        (
+            lambda c: c["cnn_experiments"]["vgg19"].update(batch=60000),
+            "cnn_experiments.vgg19.batch: 60000 exceeds the 50000 training samples of cifar10",
+        ),
+        (
+            lambda c: (c["data"]["cifar10"].update(synthetic=True), c["data"]["cifar10"]["stand_in"].update(train=100)),
+            "cnn_experiments.resnet50.batch: 128 exceeds the 100 training samples of cifar10",
+        ),
+        (
+            lambda c: c["cnn_experiments"]["resnet50"].update(variants=["bn", "bn_centred"]),
+            "cnn_experiments.resnet50.variants: 'bn_centred' is not a key of cnn_variants",
+        ),
+        (
+            lambda c: c["fig7"]["table"].update(show=["bn", "bn_nocentre"]),
+            "fig7.table.show: 'bn_nocentre' is not a variant of experiment 'vgg19'",
+        ),
+        (
+            lambda c: c["fig13"]["claims"].update(nocenter="none"),
+            "fig13.claims.nocenter: 'none' is not a variant of experiment 'resnet50'",
+        ),
+        (
+            lambda c: c["cnn"].update(checkpoint_every=150),
+            "cnn.checkpoint_every: 150 is not a multiple of cnn_experiments.vgg19.log_every (100)",
+        ),
+        (
+            lambda c: c["cnn_experiments"].update(fig1=c["cnn_experiments"]["vgg19"]),
+            "cnn_experiments.fig1: the name is taken by experiments.fig1",
+        ),
+        (
+            lambda c: c["cnn_experiments"].pop("resnet50"),
+            "experiments: no experiment 'resnet50', whose runs fig13 reads",
         ),
     ],
 )

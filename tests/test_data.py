@@ -119,6 +119,9 @@ def test_cifar_archive_download_and_checksum(tmp_path, http_server):
     assert dataset.train_x.shape == (20, 3072) and dataset.test_x.shape == (4, 3072)
     with pytest.raises(ValueError, match="corrupt"):
         data.cifar10_from_archive(served / data.CIFAR_ARCHIVE[0])  # the real archive's md5
+    with pytest.raises(RuntimeError, match="corrupted"):  # torchvision's download checks the md5 ...
+        data.cifar10_from_url(url, tmp_path / "other", "0" * 32)
+    assert not (tmp_path / "other" / data.CIFAR_ARCHIVE[0]).exists()  # ... and a bad file is not kept
     with pytest.raises(data.DataError, match="synthetic stand-in"):
         data.cifar10(None, None, str(tmp_path))
 

@@ -13,7 +13,7 @@ import pytest
 from bnrank.claims import COLUMNS, STATUSES
 from bnrank.figures import FIGURES
 from bnrank.paths import Paths
-from tests.conftest import QUICK, REPO, snakemake, write_config
+from tests.conftest import QUICK, QUICK_RUN, REPO, snakemake, write_config
 
 TARGETS = [*FIGURES, "claims", "all"]
 TABLE_COLUMNS = {  # the columns each table must have beyond what its unit tests check
@@ -27,6 +27,11 @@ TABLE_COLUMNS = {  # the columns each table must have beyond what its unit tests
     "fig9": {"d", "gamma", "frob2", "bound"},
     "fig11": {"variant", "depth", "seed", "epoch", "train_acc", "test_loss"},
     "fig12": {"variant", "depth", "seed", "epoch", "train_loss"},
+    **{
+        f: {"variant", "seed", "iteration", "train_acc", "matrix_rank", "lower_bound", "alignment", "zero_samples"}
+        | {"diverged_iteration", "architecture", "width", "lr", "dataset"}
+        for f in ("fig5", "fig7", "fig10", "fig13")
+    },
 }
 
 
@@ -152,7 +157,7 @@ def test_quick_preset_end_to_end(quick_run):
         assert (claims["note"] != "").all()  # the quick preset says so on every claim
     report = open(paths.claims_report()).read()
     assert all(f"## {fig}" in report for fig in FIGURES)
-    for fig in ("fig4", "fig11"):  # made from the CIFAR-10 stand-in, and saying so
+    for fig in ("fig4", "fig11", "fig5", "fig7", "fig10", "fig13"):  # made from the CIFAR-10 stand-in, and saying so
         claims = pd.read_csv(paths.claims(fig))
         assert claims["note"].str.contains("synthetic CIFAR-10 stand-in").all()
     fig1 = pd.read_csv(paths.table("fig1")).dropna(subset=["rank_init"])
@@ -165,11 +170,17 @@ def test_quick_preset_end_to_end(quick_run):
     assert set(fig4["seed"]) == {0, 1} and (fig4["selected_on_seeds"].astype(str) == "2").all()  # seed 2 picks the lr
     public = fig4[fig4["variant"] == "pretrained_public"]
     assert (public["input_scale"] == "raw").all() and public["r_pre_after_pretraining"].notna().all()
+    fig10 = pd.read_csv(paths.table("fig10"))
+    assert list(fig10["variant"].unique()) == ["bn", "none", "none_lr100", "none_random"]  # fig10.table.show
+    assert set(fig10["seed"]) == {0, 1} and set(fig10["iteration"]) == {0, 25, 50}
+    assert (fig10.loc[fig10["variant"] == "none_lr100", "lr"] == 1.0).all()  # 100 × 0.01
+    fig13 = pd.read_csv(paths.table("fig13"))
+    assert (fig13["architecture"] == "resnet50").all() and (fig13["width"] == 0.125).all()
 
 
 @pytest.mark.slow
 def test_complete_run_has_nothing_left_to_do(quick_run):
-    done = snakemake(quick_run, "-n", "all", configfiles=(QUICK,))
+    done = snakemake(quick_run, "-n", "all", configfiles=QUICK_RUN)
     assert "Nothing to be done" in done.stdout + done.stderr
 
 
@@ -192,12 +203,26 @@ def test_complete_run_has_nothing_left_to_do(quick_run):
             {"experiments": {"fig6": {"epochs": 4}}},
             {"train": 5, "select_lr": 1, "table": 1, "plot": 1, "check_claims": 1, "claims": 1, "all": 1},
         ),
+        (
+            {"cnn_experiments": {"resnet50": {"iterations": 50}}},
+            {"train_cnn": 6, "table": 1, "plot": 1, "check_claims": 1, "claims": 1, "all": 1},  # Fig 13 only
+        ),
+        ({"fig7": {"claims": {"max_r_ratio": 2.0}}}, {"check_claims": 1, "claims": 1, "all": 1}),
     ],
-    ids=["fig2-layers", "fig9-threshold", "fig8-points", "fig8-threshold", "new-width", "fig6-epochs"],
+    ids=[
+        "fig2-layers",
+        "fig9-threshold",
+        "fig8-points",
+        "fig8-threshold",
+        "new-width",
+        "fig6-epochs",
+        "resnet-iterations",
+        "fig7-threshold",
+    ],
 )
 def test_changing_one_setting_reruns_only_its_jobs(quick_run, tmp_path, override, expected):
     change = write_config(tmp_path / "change.yaml", override)
-    done = snakemake(quick_run, "-n", "all", configfiles=(QUICK, change))
+    done = snakemake(quick_run, "-n", "all", configfiles=(*QUICK_RUN, change))
     assert done.returncode == 0, done.stderr
     jobs = planned_jobs(done.stdout)
     if expected is None:  # a new width simulates that width only, then redraws Figs 3, 8, 9

@@ -34,7 +34,7 @@ import torch
 from torch import Tensor, nn
 from torchvision.models.resnet import Bottleneck
 
-from bnrank.settings import CnnArchitecture, CnnNorm, InitScheme
+from bnrank.settings import CnnArchitecture, CnnNorm, CnnScheme
 
 VGG19_LAYERS = [64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M", 512, 512, 512, 512, "M"]
 RESNET50_BLOCKS = [3, 4, 6, 3]
@@ -140,7 +140,7 @@ def build_cnn(architecture: CnnArchitecture, norm: CnnNorm, width: float = 1.0, 
     return MODELS[architecture](norm, width, classes)
 
 
-def init_cnn(model: nn.Module, scheme: InitScheme, seed: int) -> nn.Module:
+def init_cnn(model: nn.Module, scheme: CnnScheme, seed: int) -> nn.Module:
     """Draw every convolution's and linear layer's weights and biases, in place.
 
     ``pytorch``: PyTorch's default, U[−a, a] with a = 1/√fan_in (fan_in = input channels

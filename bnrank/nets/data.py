@@ -142,13 +142,16 @@ def cifar10_from_archive(archive: Path, checksum: str = CIFAR_ARCHIVE[1]) -> Dat
 
 
 def cifar10_from_url(url: str, cache: Path, checksum: str = CIFAR_ARCHIVE[1]) -> Dataset:
-    """Download the archive into ``cache`` (once), then read it."""
+    """Download the archive into ``cache`` (once) with torchvision's ``download_url``,
+    which checks its md5, then read it."""
+    from torchvision.datasets.utils import download_url
+
     target = cache / CIFAR_ARCHIVE[0]
-    if not target.exists():
-        download(url, target)
     try:
+        if not target.exists():
+            download_url(url, str(cache), CIFAR_ARCHIVE[0], md5=checksum)
         dataset = cifar10_from_archive(target, checksum)
-    except ValueError:  # a corrupt download is never kept
+    except (RuntimeError, ValueError):  # a corrupt download is never kept
         target.unlink(missing_ok=True)
         raise
     return Dataset(**{**dataset.__dict__, "source": url})

@@ -1,0 +1,13 @@
+"""Initial weights of one CNN (architecture, width multiplier, normalisation, init scheme, seed)."""
+
+import torch
+
+from bnrank import workflow
+from bnrank.nets import experiments
+
+with workflow.logged(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
+    w, p = snakemake.wildcards, snakemake.params
+    state = experiments.initial_cnn(
+        w.architecture, w.cnn_norm, w.cnn_scheme, float(w.cnn_width), (p.base_seed, int(w.seed))
+    )
+    torch.save(state, snakemake.output[0])
