@@ -60,9 +60,11 @@ def rank_notions(H: np.ndarray, taus: Sequence[float] = (0.5,), eig_threshold: f
     lam = np.square(sv) / n  # eigenvalues(H), without a second decomposition
     trace = lam.sum(-1, keepdims=True)
     mean = trace / d
+    with np.errstate(invalid="ignore"):  # H = 0 (every ReLU dead) has no r(H): 0 / 0
+        lower_bound = np.square(trace[..., 0]) / np.where(finite, np.square(lam).sum(-1), 1.0)
     notions = {
         "matrix_rank": (sv > tol).sum(-1),
-        "lower_bound": np.square(trace[..., 0]) / np.where(finite, np.square(lam).sum(-1), 1.0),
+        "lower_bound": lower_bound,
         "eig_count": (lam > eig_threshold * mean).sum(-1),
     }
     for tau in taus:

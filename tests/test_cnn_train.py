@@ -85,6 +85,13 @@ def test_records_every_log_every_iterations_with_rank_and_alignment(images):
     assert all(r["diverged_iteration"] is None for r in rows)
 
 
+@pytest.mark.parametrize("norm", ["bn", "bn_nocenter", "none"])
+@pytest.mark.parametrize("precision", ["float32", "bfloat16"])
+def test_every_normalisation_trains_in_both_precisions(images, norm, precision):
+    rows = run(images, net=model(norm), iterations=2, precision=precision)
+    assert rows[-1]["iteration"] == 2 and math.isfinite(rows[-1]["train_loss"])
+
+
 def test_a_resumed_run_ends_exactly_where_an_uninterrupted_one_does(images, tmp_path):
     whole = run(images)
     checkpoint = tmp_path / "checkpoint.pt"

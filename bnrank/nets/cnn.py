@@ -49,15 +49,16 @@ class ScaleOnlyBatchNorm2d(nn.BatchNorm2d):
     """
 
     def forward(self, x: Tensor) -> Tensor:
+        """The statistics in float32 (as BN's under autocast); the output in the input's dtype."""
         if self.training:
-            second = x.square().mean((0, 2, 3))
+            second = x.float().square().mean((0, 2, 3))
             with torch.no_grad():
                 self.running_var.lerp_(second.detach(), self.momentum)
                 self.num_batches_tracked.add_(1)
         else:
             second = self.running_var
-        y = x * torch.rsqrt(second + self.eps)[None, :, None, None]
-        return y * self.weight[None, :, None, None] + self.bias[None, :, None, None]
+        scale = (self.weight * torch.rsqrt(second + self.eps)).to(x.dtype)[None, :, None, None]
+        return torch.addcmul(self.bias.to(x.dtype)[None, :, None, None], x, scale)
 
 
 def norm_layer(norm: CnnNorm) -> Callable[[int], nn.Module]:
