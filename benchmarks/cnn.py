@@ -82,7 +82,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="width 1/16, 2 steps of 32: a smoke test")
     parser.add_argument("--models", nargs="+", default=["vgg19", "resnet50"])
-    parser.add_argument("--steps", type=int, help="SGD steps per side (default 5 on a CPU, 50 on a GPU)")
+    parser.add_argument("--steps", type=int, help="SGD steps per side (default 10 on a CPU, 100 on a GPU)")
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--workers", type=int, default=2, help="DataLoader worker processes")
     parser.add_argument("--repeats", type=int, default=3)
@@ -90,7 +90,7 @@ def main() -> None:
     args = parser.parse_args()
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     width, batch = (1 / 16, 32) if args.quick else (1.0, args.batch)
-    steps = 2 if args.quick else args.steps or (50 if device.type == "cuda" else 5)
+    steps = 2 if args.quick else args.steps or (100 if device.type == "cuda" else 10)
     bf16 = native_bf16(device)
     peaks = {"float32": matmul_peak(device, torch.float32), "bfloat16": matmul_peak(device, torch.bfloat16)}
 
@@ -118,7 +118,10 @@ def main() -> None:
         persistent_workers=args.workers > 0,
         pin_memory=device.type == "cuda",
     )
-    run = CnnRun(steps, batch, 0.01, 0.9, 5e-4, steps, steps, True, str(device), "auto", True, False)
+
+    def settings(n: int) -> CnnRun:  # n steps, a record at the start and the end, as in a train_cnn job
+        return CnnRun(n, batch, 0.01, 0.9, 5e-4, n, n, True, str(device), "auto", True, False)
+
     precision = "bfloat16" if bf16 else "float32"
     rows = []
     for architecture in args.models:
@@ -129,16 +132,16 @@ def main() -> None:
             model.load_state_dict(start)
             return model.to(device)
 
-        def trainer(fresh=fresh) -> None:
-            train_cnn(fresh(), images, images.x[: MEASUREMENT.probe], standardise, (0, 0), run, MEASUREMENT)
+        def trainer(n: int = steps, fresh=fresh) -> None:
+            train_cnn(fresh(), images, images.x[: MEASUREMENT.probe], standardise, (0, 0), settings(n), MEASUREMENT)
             if device.type == "cuda":
                 torch.cuda.synchronize()
 
-        def loop(fresh=fresh) -> None:
+        def loop(n: int = steps, fresh=fresh) -> None:
             model = fresh().train()
             optimiser = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
             for step, (xb, yb) in enumerate(loader):
-                if step == steps:
+                if step == n:
                     break
                 xb, yb = xb.to(device, non_blocking=True), yb.to(device, non_blocking=True)
                 loss = torch.nn.functional.cross_entropy(model(xb), yb)
@@ -148,7 +151,7 @@ def main() -> None:
             if device.type == "cuda":
                 torch.cuda.synchronize()
 
-        trainer(), loop()  # warm up (and start the loader's workers)
+        trainer(1), loop(1)  # warm up (and start the loader's workers)
         times = {"trainer": [], "loop": []}
         for _ in range(args.repeats):
             for name, fn in (("trainer", trainer), ("loop", loop)):
