@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import inspect
 import math
+import os
 import types
 import typing
 from collections.abc import Callable, Sequence
@@ -28,9 +29,13 @@ HINT = (
 )
 
 
-def config_error(problems: list[str]) -> ValueError:
-    """One error listing every problem, for Snakemake to print before any job runs."""
-    return ValueError("invalid configuration:\n  - " + "\n  - ".join(problems) + "\n" + HINT)
+class ConfigError(ValueError):
+    """An invalid configuration: every problem, one per line, and how to fix them."""
+
+
+def config_error(problems: list[str]) -> ConfigError:
+    """One error listing every problem, for the workflow to print before any job runs."""
+    return ConfigError("invalid configuration:\n  - " + "\n  - ".join(problems) + "\n" + HINT)
 
 
 def _key(path) -> str:
@@ -100,11 +105,38 @@ def _fill_defaults(validator_class):
     return jsonschema.validators.extend(validator_class, {"properties": properties})
 
 
+def _coerce_strings(config: dict, validator) -> None:
+    """Read as YAML every string where the schema wants another type, and keep the
+    result where it has that type: ``snakemake --config 'chains={"depth_sweep":
+    {"width": 64}}'`` hands nested values over as strings ('64')."""
+    for _ in range(100):  # each pass fixes every string the schema reports; nested ones may follow
+        fixed = False
+        for error in validator.iter_errors(config):
+            if error.validator != "type" or not isinstance(error.instance, str) or not error.absolute_path:
+                continue
+            *parents, key = error.absolute_path
+            try:
+                value = yaml.safe_load(error.instance)
+            except yaml.YAMLError:
+                continue
+            types = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+            if not isinstance(value, str) and any(validator.is_type(value, t) for t in types):
+                target = config
+                for p in parents:
+                    target = target[p]
+                target[key] = value
+                fixed = True
+        if not fixed:
+            return
+
+
 def schema_errors(config: dict, schema_path: str) -> list[str]:
     """Every violation of the schema, as 'key: problem (allowed ...)' lines; fills in the
-    schema's defaults where the config has no value."""
+    schema's defaults where the config has no value, and reads strings given for numbers,
+    booleans or lists (``--config`` on the command line) as YAML."""
     schema = load_schema(schema_path)
     validator = _fill_defaults(jsonschema.validators.validator_for(schema))(schema)
+    _coerce_strings(config, validator)
     problems = []
     for error in sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path))):
         message = f"{_key(error.absolute_path)}: {error.message}"
@@ -173,6 +205,13 @@ def check_config(config: dict) -> list[str]:
     spectrum = config["chains"]["spectrum"]
     if spectrum["top"] > spectrum["width"]:
         problems.append(f"chains.spectrum.top: {spectrum['top']} exceeds chains.spectrum.width ({spectrum['width']})")
+    for name in ("fashion_mnist", "cifar10"):
+        folder = config["data"][name]["directory"]
+        if folder and not os.path.isdir(folder):
+            problems.append(
+                f"data.{name}.directory: the folder {folder!r} does not exist (relative to {os.getcwd()}); set the "
+                "folder that holds the files, or null to use the other sources"
+            )
     return problems + _training_problems(config)
 
 
@@ -229,6 +268,11 @@ def _training_problems(config: dict) -> list[str]:
                 problems.append(f"experiments.{name}.variants: {v!r} is not a key of variants ({', '.join(variants)})")
             elif v not in e["lrs"]:
                 problems.append(f"experiments.{name}.lrs: no learning-rate grid for variant {v!r}")
+        problems += [
+            f"experiments.{name}.lrs.{v}: {v!r} is not a variant of experiment {name!r} ({', '.join(e['variants'])})"
+            for v in e["lrs"]
+            if v not in e["variants"]
+        ]
         sizes = {v: len(e["lrs"][v]) for v in e["variants"] if v in e["lrs"]}
         if len(set(sizes.values())) > 1:
             problems.append(

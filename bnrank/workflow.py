@@ -37,6 +37,22 @@ def read_inputs(inputs) -> dict:
     }
 
 
+def visible_gpus() -> int:
+    """The number of GPUs jobs started here can use: those ``CUDA_VISIBLE_DEVICES`` lists
+    when it is set, else those ``nvidia-smi -L`` lists (0 without ``nvidia-smi``)."""
+    import os
+    import shutil
+    import subprocess
+
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if visible is not None:
+        return len([d for d in visible.split(",") if d.strip() and not d.strip().startswith("-")])
+    if not shutil.which("nvidia-smi"):
+        return 0
+    listed = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True).stdout
+    return sum(line.startswith("GPU ") for line in listed.splitlines())
+
+
 def machine() -> dict[str, str]:
     """This machine, named: host, CPU model and count, and the GPUs ``nvidia-smi`` lists."""
     import os

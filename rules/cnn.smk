@@ -31,7 +31,7 @@ rule train_cnn:
         checkpoint=lambda w: paths.cnn_checkpoint(w.experiment, w.variant, w.seed),
     threads: S.cnn.threads
     resources:
-        gpu=1,
+        gpu=TRAINING_GPUS,
     log:
         paths.log("train_cnn", "{experiment}_{variant}_seed{seed}"),
     benchmark:

@@ -1,19 +1,27 @@
 # Shared by all rules: the config checked and turned into settings objects once, the
 # paths of every artefact (bnrank.paths), and the figure registry (bnrank.figures).
 
+import sys
 import typing
 
 from bnrank import config as config_checks
 from bnrank.figures import ARTEFACTS, FIGURES
 from bnrank.paths import Paths
 from bnrank.settings import CnnArchitecture, CnnNorm, CnnScheme, InitScheme, Norm, Settings, plain
-from bnrank.workflow import run_finished, run_started
+from bnrank.workflow import run_finished, run_started, visible_gpus
 
 # Stop before any job runs when the config is invalid, naming each bad key; fills in
 # the schema's defaults.
-config_checks.validate(config, f"{workflow.basedir}/schemas/config.schema.yaml")
+try:
+    config_checks.validate(config, f"{workflow.basedir}/schemas/config.schema.yaml")
+except config_checks.ConfigError as error:  # a message, not a crash: no traceback
+    sys.exit(f"{error}")
 S = Settings.from_config(config)
 paths = Paths(f"results/{S.preset}", S.data.directory)
+# What a training job asks of the `gpu` resource: one GPU where this machine has any (the
+# profile's `gpu` limit then says how many run at once), none where it has none, so that
+# CPU training jobs run side by side on the cores. A cluster profile sets it per rule.
+TRAINING_GPUS = 1 if visible_gpus() else 0
 
 
 wildcard_constraints:

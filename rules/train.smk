@@ -22,7 +22,7 @@ rule train:
         checkpoint=lambda w: paths.checkpoint(w.experiment, w.variant, w.depth),
     threads: S.training.threads
     resources:
-        gpu=1,
+        gpu=TRAINING_GPUS,
     log:
         paths.log("train", "{experiment}_{variant}_depth{depth}"),
     benchmark:

@@ -16,13 +16,16 @@ QUICK = REPO / "presets" / "quick.yaml"
 QUICK_RUN = (QUICK, REPO / "tests" / "short_cnn.yaml")
 
 
-def snakemake(workdir: Path, *args: str, configfiles: tuple[Path, ...] = ()) -> subprocess.CompletedProcess:
-    """Run this repository's workflow with ``workdir`` as its working directory."""
+def snakemake(
+    workdir: Path, *args: str, configfiles: tuple[Path, ...] = (), env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """Run this repository's workflow with ``workdir`` as its working directory (and
+    ``env`` added to the environment)."""
     command = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(workdir), "--cores", "2"]
     command += list(args)
     if configfiles:  # last: --configfile takes every argument after it
         command += ["--configfile", *map(str, configfiles)]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     return subprocess.run(command, capture_output=True, text=True, env=env, cwd=workdir)
 
 

@@ -75,6 +75,22 @@ def test_schema_enums_are_the_settings_literals():
         assert tuple(enum) == typing.get_args(literal)
 
 
+def test_strings_from_the_command_line_are_read_by_the_schema_types():
+    """snakemake --config 'chains={"depth_sweep": {"width": 64}}' hands nested values over as strings."""
+    config = paper_config()
+    config["chains"]["depth_sweep"].update(width="64", activations="[relu]", center="false")
+    config["experiments"]["fig4"].update(train_samples="null")
+    config["fig3"]["claims"]["min_slope"] = "0.4"
+    filled(config)
+    assert config["chains"]["depth_sweep"]["width"] == 64 and config["chains"]["depth_sweep"]["center"] is False
+    assert config["chains"]["depth_sweep"]["activations"] == ["relu"] and config["fig3"]["claims"]["min_slope"] == 0.4
+    assert config["experiments"]["fig4"]["train_samples"] is None
+    config["chains"]["depth_sweep"]["width"] = "-3"  # read, then held to the schema's bounds
+    assert schema_errors(config, SCHEMA) == ["chains.depth_sweep.width: -3 is less than the minimum of 1"]
+    config["chains"]["depth_sweep"]["width"] = "wide"
+    assert schema_errors(config, SCHEMA) == ["chains.depth_sweep.width: 'wide' is not of type 'integer'"]
+
+
 def test_schema_fills_defaults():
     config = paper_config()
     del config["chains"]["depth_sweep"]["layers"], config["chains"]["width_sweep"]["gammas"], config["measurement"]
@@ -228,6 +244,18 @@ def test_training_schema_errors(edit, expected):
         (
             lambda c: c["fig11"]["claims"].update(pretrained="pretrained_75"),
             "fig11.claims.pretrained: 'pretrained_75' is not a variant of experiment 'fig4'",
+        ),
+        (
+            lambda c: c["experiments"]["fig1"]["lrs"].update(vanila=[0.1]),
+            "experiments.fig1.lrs.vanila: 'vanila' is not a variant of experiment 'fig1' (vanilla, bn)",
+        ),
+        (
+            lambda c: c["data"]["fashion_mnist"].update(directory="/no/such/folder"),
+            "data.fashion_mnist.directory: the folder '/no/such/folder' does not exist",
+        ),
+        (
+            lambda c: c["data"]["cifar10"].update(directory="missing-cifar"),
+            "data.cifar10.directory: the folder 'missing-cifar' does not exist",
         ),
         (
             lambda c: c["cnn_experiments"]["vgg19"].update(batch=60000),

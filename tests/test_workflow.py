@@ -54,6 +54,19 @@ def test_every_target_dry_runs(tmp_path, preset):
     assert jobs["train"] == (5 * 2 + 8 + 8 + 5 if preset else 34 + 12 + 12 + 5)
 
 
+@pytest.mark.parametrize(("visible", "asked"), [("", "gpu=0"), ("0", "gpu=1"), ("0,1", "gpu=1")])
+def test_training_jobs_ask_for_a_gpu_only_where_there_is_one(tmp_path, visible, asked):
+    """Without a GPU, training jobs (one thread each) ask for none, so the default
+    profile's gpu=1 limit does not serialise them: on 2 cores two run at once."""
+    done = snakemake(tmp_path, "-n", "fig6", "fig5", configfiles=(QUICK,), env={"CUDA_VISIBLE_DEVICES": visible})
+    assert done.returncode == 0, done.stderr
+    jobs = re.findall(r"^rule (train|train_cnn):\n(.*?)\n\n", done.stdout, re.M | re.S)
+    assert {rule for rule, _ in jobs} == {"train", "train_cnn"}
+    for rule, block in jobs:
+        assert re.search(rf"resources: .*\b{asked}\b", block), block
+        assert "threads:" not in block if rule == "train" else "threads: 2" in block  # training.threads: 1
+
+
 def test_invalid_config_stops_before_any_job(tmp_path):
     bad = write_config(
         tmp_path / "bad.yaml",
@@ -67,7 +80,14 @@ def test_invalid_config_stops_before_any_job(tmp_path):
         "'lyers' was unexpected",
     ):
         assert expected in done.stderr
+    assert "Traceback" not in done.stderr and 'File "' not in done.stderr  # a message, not a crash
     assert not (tmp_path / "results").exists()
+
+
+def test_a_nested_setting_overrides_from_the_command_line(tmp_path):
+    """--config hands nested values over as strings; the schema's types read them."""
+    done = snakemake(tmp_path, "-n", "fig2", "--config", 'chains={"depth_sweep": {"width": 64, "layers": 4000}}')
+    assert done.returncode == 0, done.stderr  # without reading '64' as 64, the schema check stops it
 
 
 def test_missing_data_names_every_source_and_the_fixes(tmp_path):

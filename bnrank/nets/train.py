@@ -129,7 +129,7 @@ def train_batched(
     steps = len(train.y) // batch
     state = {"epoch": 0, "metrics": [], "extra": [], "diverged": [None] * models}
     if checkpoint is not None and checkpoint.exists():
-        saved = torch.load(checkpoint, weights_only=False)
+        saved = torch.load(checkpoint, weights_only=True)  # plain tensors, numbers and strings: no pickle runs
         if saved["run_id"] == run_id:
             state = saved["state"]
             with torch.no_grad():
