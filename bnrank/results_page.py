@@ -82,7 +82,7 @@ def claims_section(preset: Path) -> list[str]:
         lines += ["Claims that do not hold:", ""]
         failing = failing.assign(value=failing["value"].map(lambda v: f"{v:.4g}"))
         lines += _table(failing[["figure", "claim", "paper", "value", "threshold", "status", "deciding", "seeds"]])
-    notes = sorted({n for rows in found.values() for n in rows["note"].fillna("").unique() if n})
+    notes = sorted({str(n) for rows in found.values() for n in rows["note"].dropna().unique() if n})
     lines += [f"_Note on these claims: {n}_" for n in notes] + ([""] if notes else [])
     return lines
 
