@@ -30,8 +30,8 @@ import yaml
 from bnrank.chains import simulate
 from bnrank.chains.chain import Chain, run_chains
 from bnrank.chains.random import run_keys
+from bnrank.runs import save_benchmark
 from bnrank.settings import DepthSweep, RankNotions
-from bnrank.workflow import save_benchmark
 
 REPO = Path(__file__).resolve().parents[1]
 

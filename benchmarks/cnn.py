@@ -36,8 +36,8 @@ from torchvision import transforms
 
 from bnrank.nets.cnn import build_cnn, init_cnn
 from bnrank.nets.cnn_train import Images, Standardise, channel_statistics, native_bf16, train_cnn
+from bnrank.runs import save_benchmark
 from bnrank.settings import CnnRun, Measurement, RankNotions
-from bnrank.workflow import save_benchmark
 
 MEASUREMENT = Measurement(128, "float32", RankNotions((0.5,), 1e-9))
 

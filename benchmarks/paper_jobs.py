@@ -26,9 +26,10 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from bnrank import workflow
 from bnrank.nets import experiments, init
+from bnrank.runs import save_benchmark
 from bnrank.settings import Settings
-from bnrank.workflow import save_benchmark
 
 
 def main() -> None:
@@ -43,7 +44,7 @@ def main() -> None:
     e = settings.experiments[args.experiment]
     dataset = settings.dataset_name(args.experiment)
     data_path = f"{settings.data.directory}/{dataset}.pt"
-    device = experiments.training_device(settings.training.device)
+    device = workflow.training_device(settings.training.device)
     rows, projected = [], {}
     with tempfile.TemporaryDirectory() as scratch:
         for variant in e.variants:

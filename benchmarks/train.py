@@ -21,7 +21,7 @@ import torch
 
 from bnrank.nets import init, mlp
 from bnrank.nets.train import sgd_step
-from bnrank.workflow import save_benchmark
+from bnrank.runs import save_benchmark
 
 
 def matmul_peak(device, n: int = 2048, repeats: int = 10) -> float:

@@ -6,11 +6,11 @@ files to its functions. Two halves share the modules beside them:
 
 - ``bnrank.chains``: the random-matrix chains of the theory (Figs 2, 3, 8, 9);
 - ``bnrank.nets``: data, networks, initialisation, rank pretraining, training and
-  measurement (Figs 1, 4, 6, 11, 12);
+  measurement (MLPs: Figs 1, 4, 6, 11, 12; CNNs: Figs 5, 7, 10, 13);
 - shared: ``figures`` (the registry of figures), ``settings`` (the config as typed
   objects), ``paths`` (where every artefact lives), ``rank`` (rank notions),
-  ``tables``, ``claims``, ``plots``, ``config`` (checks), ``workflow`` (job helpers)
-  and ``results_page`` (docs/results.md).
+  ``tables``, ``claims``, ``plots``, ``config`` (checks), ``workflow`` (job helpers),
+  ``runs`` (the Snakefile's bookkeeping) and ``results_page`` (docs/results.md).
 
 Equation and lemma numbers refer to the paper; the formulas lost in its text copy
 are restored in docs/figures.md.

@@ -4,6 +4,8 @@
 
 rule simulate_depth_sweep:
     """Fig 2: rank notions of BN and vanilla chains over many layers."""
+    input:
+        code=code("simulate_depth_sweep.py"),
     output:
         paths.depth_sweep(),
     params:
@@ -22,6 +24,8 @@ rule simulate_depth_sweep:
 
 rule simulate_width_sweep:
     """Figs 3a, 8, 9: the linear BN chains of one width, every γ in one batch."""
+    input:
+        code=code("simulate_width_sweep.py"),
     output:
         ranks=paths.width_sweep("{width}", "ranks"),
         moments=paths.width_sweep("{width}", "moments"),
@@ -41,6 +45,8 @@ rule simulate_width_sweep:
 
 rule simulate_spectrum:
     """Fig 3b: top eigenvalues of M over depth from nearly collinear inputs."""
+    input:
+        code=code("simulate_spectrum.py"),
     output:
         paths.spectrum(),
     params:

@@ -4,6 +4,8 @@
 
 
 rule init_cnn:
+    input:
+        code=code("init_cnn.py"),
     output:
         paths.cnn_init("{architecture}", "{cnn_width}", "{cnn_norm}", "{cnn_scheme}", "{seed}"),
     params:
@@ -19,6 +21,7 @@ rule train_cnn:
     input:
         data=lambda w: dataset_file(w.experiment),
         weights=lambda w: cnn_init_file(w.experiment, w.variant, w.seed),
+        code=code("train_cnn.py"),
     output:
         paths.cnn_log("{experiment}", "{variant}", "{seed}"),
     params:

@@ -8,7 +8,7 @@ from bnrank import config as config_checks
 from bnrank.figures import ARTEFACTS, FIGURES
 from bnrank.paths import Paths
 from bnrank.settings import CnnArchitecture, CnnNorm, CnnScheme, InitScheme, Norm, Settings, plain
-from bnrank.workflow import run_finished, run_started, visible_gpus
+from bnrank.runs import package_files, run_finished, run_started, visible_gpus
 
 # Stop before any job runs when the config is invalid, naming each bad key; fills in
 # the schema's defaults.
@@ -38,6 +38,12 @@ wildcard_constraints:
     cnn_width="[0-9.]+",
     cnn_norm="|".join(typing.get_args(CnnNorm)),
     cnn_scheme="|".join(typing.get_args(CnnScheme)),
+
+
+def code(script):
+    """The package modules a rule's script runs (bnrank.runs.package_files): inputs of its
+    jobs, so that editing one reruns exactly the jobs that run it."""
+    return package_files(f"{workflow.basedir}/scripts/{script}", workflow.basedir)
 
 
 def figure_note(figure):

@@ -4,6 +4,8 @@
 rule prepare_dataset:
     """Fashion-MNIST (the config's folder, the Debian package, the download), CIFAR-10
     (the config's folder, the download; md5 checked) or the synthetic CIFAR-10 stand-in."""
+    input:
+        code=code("prepare_data.py"),
     output:
         paths.dataset("{dataset}"),
     params:

@@ -8,6 +8,7 @@ rule table:
     """A figure's table, built by its registered table builder from the artefacts it reads."""
     input:
         unpack(lambda w: {a: artefact_files(w.figure, a) for a in FIGURES[w.figure].reads}),
+        code=code("table.py"),
     output:
         paths.table("{figure}"),
     params:
@@ -23,6 +24,7 @@ rule check_claims:
     """Checks a figure's claims against its table."""
     input:
         paths.table("{figure}"),
+        code=code("claims.py"),
     output:
         paths.claims("{figure}"),
     params:
@@ -38,6 +40,7 @@ rule plot:
     """Draws a figure from its table."""
     input:
         paths.table("{figure}"),
+        code=code("plot.py"),
     output:
         pdf=paths.figure("{figure}", "pdf"),
         png=report(
@@ -59,7 +62,8 @@ rule plot:
 rule claims:
     """Gathers every figure's claims into results/<preset>/claims.md (target: claims)."""
     input:
-        [paths.claims(f) for f in FIGURES],
+        claims=[paths.claims(f) for f in FIGURES],
+        code=code("claims_summary.py"),
     output:
         paths.claims_report(),
     params:

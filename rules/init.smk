@@ -2,6 +2,8 @@
 
 
 rule init_weights:
+    input:
+        code=code("init_weights.py"),
     output:
         paths.init_weights("{dataset}", "{norm}", "{scheme}", "{depth}", "{seed}"),
     params:

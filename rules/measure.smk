@@ -7,6 +7,7 @@ rule measure_init:
     input:
         data=lambda w: dataset_file(w.experiment),
         weights=lambda w: [init_weights_file(w.experiment, w.variant, d, s) for d, s in init_grid(w)],
+        code=code("measure_init.py"),
     output:
         paths.init_ranks("{experiment}", "{variant}"),
     params:

@@ -5,6 +5,7 @@ rule pretrain:
     input:
         data=lambda w: dataset_file(w.experiment),
         weights=lambda w: init_weights_file(w.experiment, w.variant, w.depth, w.seed),
+        code=code("pretrain.py"),
     output:
         weights=paths.pretrained_weights("{experiment}", "{variant}", "{depth}", "{seed}"),
         ranks=paths.pretrain_ranks("{experiment}", "{variant}", "{depth}", "{seed}"),

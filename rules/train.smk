@@ -8,6 +8,7 @@ rule train:
         weights=lambda w: [
             start_weights_file(w.experiment, w.variant, w.depth, s) for s in S.experiments[w.experiment].seeds
         ],
+        code=code("train.py"),
     output:
         metrics=paths.metrics("{experiment}", "{variant}", "{depth}"),
         ranks=paths.ranks("{experiment}", "{variant}", "{depth}"),
@@ -36,6 +37,7 @@ rule select_lr:
     selection seeds; recorded in the tables."""
     input:
         metrics=lambda w: experiment_files(w.experiment, "metrics"),
+        code=code("select_lr.py"),
     output:
         paths.selected_lr("{experiment}"),
     params:

@@ -3,11 +3,9 @@
 import torch
 
 from bnrank import workflow
-from bnrank.nets import experiments
+from bnrank.nets import cnn
 
 with workflow.logged(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
     w, p = snakemake.wildcards, snakemake.params
-    state = experiments.initial_cnn(
-        w.architecture, w.cnn_norm, w.cnn_scheme, float(w.cnn_width), (p.base_seed, int(w.seed))
-    )
+    state = cnn.initial_state(w.architecture, w.cnn_norm, w.cnn_scheme, float(w.cnn_width), (p.base_seed, int(w.seed)))
     torch.save(state, snakemake.output[0])

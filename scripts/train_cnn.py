@@ -3,14 +3,14 @@
 from pathlib import Path
 
 from bnrank import workflow
-from bnrank.nets import experiments
+from bnrank.nets import cnn_experiments
 from bnrank.settings import CnnRun, CnnVariant, Measurement, build
 
 with workflow.logged(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
     workflow.use_threads(snakemake.threads)
     w, p = snakemake.wildcards, snakemake.params
     checkpoint = Path(p.checkpoint)
-    records = experiments.train_cnn_run(
+    records = cnn_experiments.train_cnn_run(
         w.variant,
         snakemake.input.data,
         snakemake.input.weights,

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from bnrank import results_page, workflow
+from bnrank import results_page, runs
 from bnrank.claims import COLUMNS
 from bnrank.paths import Paths
 
@@ -31,7 +31,7 @@ def test_page_reports_claims_runs_job_times_benchmarks_and_tests(tmp_path):
         (results / "quick" / "claims").mkdir(parents=True, exist_ok=True)
         pd.DataFrame(rows, columns=COLUMNS).to_csv(paths.claims(fig), index=False)
     started = {"start": 0.0, "targets": "all", "jobs_run": 270, "jobs_in_dag": 270, "rules": "all:1", "cores": 2}
-    workflow.run_finished(paths.runs(), started)
+    runs.run_finished(paths.runs(), started)
     for rule, job, seconds in (
         ("train", "fig1_bn_depth1", 30.0),
         ("train", "fig1_bn_depth4", 90.0),
@@ -40,7 +40,7 @@ def test_page_reports_claims_runs_job_times_benchmarks_and_tests(tmp_path):
         bench = paths.benchmark(rule, job)
         (tmp_path / bench).parent.mkdir(parents=True, exist_ok=True)
         pd.DataFrame({"s": [seconds], "max_rss": [100.0]}).to_csv(bench, sep="\t", index=False)
-    workflow.save_benchmark(
+    runs.save_benchmark(
         str(results / "bench" / "train.json"),
         "python benchmarks/train.py",
         "Batched against a loop.",
@@ -57,7 +57,7 @@ def test_page_reports_claims_runs_job_times_benchmarks_and_tests(tmp_path):
     assert "| simulate_spectrum | 1 | 5 s | 5 s | 100 MB |" in text
     assert "### `python benchmarks/train.py`" in text and "| 15 MLPs | 1.7× |" in text
     assert "on lab-pc: 7 passed, 1 failed, 0 errors, 2 skipped, in 1 min 05 s" in text
-    assert workflow.machine()["host"] in text  # every measurement names its machine
+    assert runs.machine()["host"] in text  # every measurement names its machine
 
     readme = tmp_path / "README.md"
     readme.write_text("intro\n<!-- claims:start -->\nstale\n<!-- claims:end -->\nrest\n")

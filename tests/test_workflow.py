@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 
 import pandas as pd
 import pytest
@@ -250,3 +251,55 @@ def test_changing_one_setting_reruns_only_its_jobs(quick_run, tmp_path, override
         assert jobs["table"] == 3 and jobs["plot"] == 3
     else:
         assert jobs == expected
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "module, expected",
+    [
+        (  # the registry imports the plots: tables, claims and pictures are redrawn, nothing retrained
+            "bnrank/plots.py",
+            {"table": 13, "check_claims": 13, "plot": 13, "claims": 1, "all": 1},
+        ),
+        (  # the CNN trainer: the 18 CNN runs and their four figures, not their initial weights
+            "bnrank/nets/cnn_train.py",
+            {"train_cnn": 18, "table": 4, "check_claims": 4, "plot": 4, "claims": 1, "all": 1},
+        ),
+        (  # the chain engine: the five simulations and the four chain figures
+            "bnrank/chains/chain.py",
+            {
+                "simulate_depth_sweep": 1,
+                "simulate_width_sweep": 6,
+                "simulate_spectrum": 1,
+                "table": 4,
+                "check_claims": 4,
+                "plot": 4,
+                "claims": 1,
+                "all": 1,
+            },
+        ),
+    ],
+    ids=["plots", "cnn_train", "chain"],
+)
+def test_editing_a_module_reruns_the_jobs_that_run_it(quick_run, module, expected):
+    path = REPO / module
+    before = path.stat()
+    try:
+        os.utime(path, (before.st_atime, time.time() + 3600))  # edited, as far as Snakemake can tell
+        done = snakemake(quick_run, "-n", "all", configfiles=QUICK_RUN)
+    finally:
+        os.utime(path, (before.st_atime, before.st_mtime))
+    assert done.returncode == 0, done.stderr
+    assert planned_jobs(done.stdout) == expected
+
+
+@pytest.mark.slow
+def test_deleting_a_figure_redraws_that_figure_only(quick_run):
+    png = Paths(str(quick_run / "results" / "quick"), "unused").figure("fig7", "png")
+    os.rename(png, png + ".kept")
+    try:
+        done = snakemake(quick_run, "-n", "all", configfiles=QUICK_RUN)
+    finally:
+        os.rename(png + ".kept", png)
+    assert planned_jobs(done.stdout) == {"plot": 1, "all": 1}
+    assert "wildcards: figure=fig7" in done.stdout

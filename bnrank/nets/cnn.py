@@ -30,6 +30,7 @@ import math
 import typing
 from collections.abc import Callable
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 from torchvision.models.resnet import Bottleneck
@@ -163,3 +164,17 @@ def init_cnn(model: nn.Module, scheme: CnnScheme, seed: int) -> nn.Module:
             elif isinstance(layer, nn.BatchNorm2d):
                 layer.reset_parameters()
     return model
+
+
+def stream_seed(seed: tuple[int, int], purpose: int) -> int:
+    """An integer seed of one random stream (``purpose``) of run ``seed`` (config seed, run)."""
+    return int(np.random.SeedSequence([*seed, purpose]).generate_state(1)[0])
+
+
+def initial_state(
+    architecture: CnnArchitecture, norm: CnnNorm, scheme: CnnScheme, width: float, seed: tuple[int, int]
+) -> dict[str, Tensor]:
+    """A CNN's initial state dict (the init stage). The convolutions and linear layers are
+    drawn in the same order whatever the normalisation, so BN, BN without centring and no
+    normalisation start from the same weights for the same seed and scheme."""
+    return init_cnn(build_cnn(architecture, norm, width), scheme, stream_seed(seed, 5)).state_dict()

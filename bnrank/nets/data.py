@@ -230,3 +230,20 @@ def cifar10(directory: str | None, url: str | None, cache: str) -> Dataset:
         "stand-in (data.cifar10.synthetic: true), which every figure made from it names."
     )
     return first_available("CIFAR-10", sources, how_to)
+
+
+def prepare(name: str, sources: dict, cache: str) -> Dataset:
+    """The data set ``name`` from the sources its job uses (``data.<name>`` in the config:
+    ``data.cifar10.stand_in`` for ``cifar10_synthetic``)."""
+    if name == "fashion_mnist":
+        return fashion_mnist(**sources, cache=cache)
+    if name == "cifar10":
+        return cifar10(**sources, cache=cache)
+    if name == "cifar10_synthetic":
+        return synthetic_cifar10(**sources)
+    raise ValueError(f"unknown data set {name!r}")
+
+
+def probe_indices(n: int, size: int, seed: int) -> np.ndarray:
+    """A fixed random subset of the training set, the same for every model and epoch."""
+    return np.sort(np.random.default_rng(np.random.SeedSequence([seed, 7])).choice(n, size, replace=False))

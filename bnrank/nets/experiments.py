@@ -1,5 +1,4 @@
-"""The network experiments of Figs 1, 4, 6, 11, 12 (MLPs) and 5, 7, 10, 13 (CNNs): one
-function per workflow stage.
+"""The MLP experiments of Figs 1, 4, 6, 11, 12: one function per workflow stage.
 
 Each function reads the files of the previous stage (data set, weights), runs one
 stage — data preparation, rank pretraining, training, measurement at initialisation —
@@ -9,7 +8,6 @@ from its settings objects (``bnrank.settings``), and returns what the stage writ
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,46 +17,16 @@ import pandas as pd
 import torch
 
 from bnrank.nets import data
-from bnrank.nets.cnn import build_cnn, init_cnn
-from bnrank.nets.cnn_train import Images, Standardise, channel_statistics, random_images, train_cnn
+from bnrank.nets.data import probe_indices
 from bnrank.nets.init import Architecture, architecture, load_params
-from bnrank.nets.measure import layer_ranks, probe_indices
+from bnrank.nets.measure import layer_ranks
 from bnrank.nets.mlp import stack, unstack
 from bnrank.nets.pretrain import pretrain_rank
-from bnrank.nets.train import Split, fingerprint, train_batched
-from bnrank.settings import (
-    CnnArchitecture,
-    CnnNorm,
-    CnnRun,
-    CnnScheme,
-    CnnVariant,
-    Measurement,
-    Network,
-    Norm,
-    Pretraining,
-    Training,
-)
+from bnrank.nets.train import Split, train_batched
+from bnrank.settings import Measurement, Network, Norm, Pretraining, Training
+from bnrank.workflow import fingerprint, training_device
 
 SCALES = {"unit": 1 / 255, "raw": 1.0}  # training.input_scale: the factor applied to uint8 pixels
-
-
-def prepare_dataset(name: str, sources: dict, cache: str) -> data.Dataset:
-    """The data set ``name`` from the sources its job uses (``data.<name>`` in the config:
-    ``data.cifar10.stand_in`` for ``cifar10_synthetic``)."""
-    if name == "fashion_mnist":
-        return data.fashion_mnist(**sources, cache=cache)
-    if name == "cifar10":
-        return data.cifar10(**sources, cache=cache)
-    if name == "cifar10_synthetic":
-        return data.synthetic_cifar10(**sources)
-    raise ValueError(f"unknown data set {name!r}")
-
-
-def training_device(name: str) -> torch.device:
-    """The device of ``training.device``: ``auto`` is CUDA when present, else the CPU."""
-    if name != "auto":
-        return torch.device(name)
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
 def _splits(dataset: data.Dataset, train_samples: int | None, device) -> tuple[Split, Split]:
@@ -184,71 +152,3 @@ def train_runs(
     ranks = pd.DataFrame(ranks).merge(model_index, on="model")
     depth = arch.depth
     return pd.DataFrame(metrics).assign(variant=variant, depth=depth), ranks.assign(variant=variant, depth=depth)
-
-
-def _stream(seed: tuple[int, int], purpose: int) -> int:
-    """An integer seed of one random stream of run ``seed`` (config seed, run)."""
-    return int(np.random.SeedSequence([*seed, purpose]).generate_state(1)[0])
-
-
-def initial_cnn(
-    architecture: CnnArchitecture, norm: CnnNorm, scheme: CnnScheme, width: float, seed: tuple[int, int]
-) -> dict[str, torch.Tensor]:
-    """A CNN's initial state dict. The convolutions and linear layers are drawn in the same
-    order whatever the normalisation, so BN, BN without centring and no normalisation
-    start from the same weights for the same seed and scheme."""
-    return init_cnn(build_cnn(architecture, norm, width), scheme, _stream(seed, 5)).state_dict()
-
-
-def train_cnn_run(
-    variant_name: str,
-    dataset_path: str,
-    weights_path: str,
-    architecture: CnnArchitecture,
-    variant: CnnVariant,
-    width: float,
-    run: CnnRun,
-    measurement: Measurement,
-    seed: tuple[int, int],
-    checkpoint: Path | None = None,
-) -> pd.DataFrame:
-    """One CNN run (``bnrank.nets.cnn_train``) from its initial weights; its records as a frame.
-
-    A ``random`` variant trains on uniform 0..255 images drawn from its seed, with the
-    data set's labels, standardised like the data set's images. The probe batch is a
-    fixed set of the images it trains on. Augmentation runs on real data sets only:
-    the stand-in's class prototypes are fixed patterns that flips and shifts would
-    turn into other patterns.
-    """
-    device = training_device(run.device)
-    dataset = data.Dataset.load(dataset_path)
-    train = Images.from_flat(dataset.train_x, dataset.train_y, device)
-    standardise = Standardise(*channel_statistics(train.x))
-    if variant.inputs == "random":
-        train = random_images(train, _stream(seed, 13))
-    probe = train.x[torch.as_tensor(probe_indices(len(train.y), measurement.probe, seed[0]), device=device)]
-    model = build_cnn(architecture, variant.norm, width)
-    model.load_state_dict(torch.load(weights_path, weights_only=True))
-    run = dataclasses.replace(run, augment=run.augment and not dataset.synthetic)
-    run_id = fingerprint(
-        weights=hashlib.md5(Path(weights_path).read_bytes()).hexdigest(),
-        dataset=dataset.source,
-        run=run,
-        variant=variant,
-        architecture=architecture,
-        width=width,
-        seed=seed,
-    )
-    rows = train_cnn(model.to(device), train, probe, standardise, seed, run, measurement, checkpoint, run_id)
-    return pd.DataFrame(rows).assign(
-        variant=variant_name,
-        seed=seed[1],
-        lr=run.lr,
-        architecture=architecture,
-        width=width,
-        norm=variant.norm,
-        init=variant.init,
-        inputs=variant.inputs,
-        augment=run.augment,
-        batch=run.batch,
-    )

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 import torch
 from torch import Tensor
 
@@ -25,11 +24,6 @@ from bnrank.rank import rank_notions
 from bnrank.settings import Measurement
 
 MEASURE_DTYPES = {"float32": torch.float32, "float64": torch.float64}
-
-
-def probe_indices(n: int, size: int, seed: int) -> np.ndarray:
-    """A fixed random subset of the training set, the same for every model and epoch."""
-    return np.sort(np.random.default_rng(np.random.SeedSequence([seed, 7])).choice(n, size, replace=False))
 
 
 def layer_ranks(

@@ -11,8 +11,6 @@ uninterrupted one does.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -92,11 +90,6 @@ def sgd_step(
         for k, g in zip(names, grads, strict=True):
             params[k].addcmul_(g, step.view((len(lr),) + (1,) * (g.dim() - 1)))
     return losses.detach(), (logits.argmax(-1) == y).float().mean(1)
-
-
-def fingerprint(**settings) -> str:
-    """A short hash of everything a training run depends on (guards checkpoint reuse)."""
-    return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 def train_batched(

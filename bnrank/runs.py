@@ -1,0 +1,135 @@
+"""The workflow's bookkeeping, used by the Snakefile and the benchmarks, never by a job:
+the GPUs jobs can use, the package modules each job runs (its code inputs), the run log
+results/<preset>/runs.tsv, the machine a measurement was taken on, and benchmark records
+for docs/results.md."""
+
+from __future__ import annotations
+
+
+def visible_gpus() -> int:
+    """The number of GPUs jobs started here can use: those ``CUDA_VISIBLE_DEVICES`` lists
+    when it is set, else those ``nvidia-smi -L`` lists (0 without ``nvidia-smi``)."""
+    import os
+    import shutil
+    import subprocess
+
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if visible is not None:
+        return len([d for d in visible.split(",") if d.strip() and not d.strip().startswith("-")])
+    if not shutil.which("nvidia-smi"):
+        return 0
+    listed = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True).stdout
+    return sum(line.startswith("GPU ") for line in listed.splitlines())
+
+
+def package_files(script: str, root: str, package: str = "bnrank") -> list[str]:
+    """The files of ``package`` (under ``root``) that the Python file ``script`` imports,
+    directly or through one another, with the packages' ``__init__.py``; sorted.
+
+    Every rule lists them as inputs of its jobs, so that editing a module reruns the jobs
+    that run it, and no others."""
+    import ast
+    from pathlib import Path
+
+    base = Path(root)
+
+    def files(module: str) -> list[Path]:
+        parts = module.split(".")
+        found = [base.joinpath(*parts[:i], "__init__.py") for i in range(1, len(parts) + 1)]
+        found.append(base.joinpath(*parts[:-1], parts[-1] + ".py"))
+        return [f for f in found if f.is_file()]
+
+    seen: set[Path] = set()
+    todo = [Path(script)]
+    while todo:
+        tree = ast.parse(todo.pop().read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                modules = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                modules = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            else:
+                continue
+            for module in modules:
+                if module == package or module.startswith(package + "."):
+                    new = [f for f in files(module) if f not in seen]
+                    seen.update(new)
+                    todo += new
+    return sorted(str(f) for f in seen)
+
+
+def machine() -> dict[str, str]:
+    """This machine, named: host, CPU model and count, and the GPUs ``nvidia-smi`` lists."""
+    import os
+    import platform
+    import shutil
+    import subprocess
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), cpu)
+    except OSError:
+        pass
+    gpus = "none"
+    if shutil.which("nvidia-smi"):
+        listed = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True).stdout.strip()
+        gpus = "; ".join(line.split(" (UUID")[0] for line in listed.splitlines()) or "none"
+    return {"host": platform.node(), "cpu": f"{os.cpu_count()} × {cpu}", "gpus": gpus}
+
+
+RUN_COLUMNS = ["finished", "seconds", "targets", "jobs_run", "jobs_in_dag", "rules", "cores", "host", "cpu", "gpus"]
+
+
+def run_started(workflow) -> dict:
+    """What a ``snakemake`` invocation is about to do (its ``onstart`` hook)."""
+    import time
+    from collections import Counter
+
+    dag = workflow.dag
+    rules = Counter(job.rule.name for job in dag.needrun_jobs())
+    return {
+        "start": time.time(),
+        "targets": " ".join(sorted({str(job) for job in dag.targetjobs})),
+        "jobs_run": sum(rules.values()),
+        "jobs_in_dag": len(list(dag.jobs)),
+        "rules": " ".join(f"{rule}:{n}" for rule, n in sorted(rules.items())),
+        "cores": workflow.resource_settings.cores,
+    }
+
+
+def run_finished(path: str, started: dict) -> None:
+    """Append the finished invocation to the run log ``path`` (its ``onsuccess`` hook)."""
+    import csv
+    import datetime
+    import os
+    import time
+
+    row = {**started, **machine()}
+    row["seconds"] = round(time.time() - row.pop("start"), 1)
+    row["finished"] = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    new = not os.path.exists(path)
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    with open(path, "a", newline="") as f:
+        writer = csv.DictWriter(f, RUN_COLUMNS, delimiter="\t")
+        if new:
+            writer.writeheader()
+        writer.writerow(row)
+
+
+def save_benchmark(path: str, command: str, description: str, rows: list[dict]) -> None:
+    """A benchmark's results as JSON, dated and with the machine named, for docs/results.md."""
+    import datetime
+    import json
+    import os
+
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    record = {
+        "command": command,
+        "description": description,
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": machine(),
+        "rows": rows,
+    }
+    with open(path, "w") as f:
+        json.dump(record, f, indent=1)
