@@ -3,6 +3,7 @@
 # make paper          every figure at the paper's scale
 # make test           lint, then the test suite (what CI runs); its report goes to results/tests.xml
 # make bench          the benchmarks; their results go to results/bench/*.json
+# make report         results/quick/report.html: every quick-preset figure with its caption and claims
 # make results-page   docs/results.md, regenerated from the files the runs above wrote
 
 VENV ?= .venv
@@ -11,7 +12,7 @@ SNAKEMAKE := $(VENV)/bin/snakemake
 
 FASHION := /usr/share/datasets/fashion-mnist
 
-.PHONY: install data figures paper lint test bench results-page clean
+.PHONY: install data figures paper lint test bench report results-page clean
 
 install: $(VENV)/.installed
 
@@ -40,6 +41,9 @@ lint: install
 
 test: lint data
 	$(PY) -m pytest -q --junitxml=results/tests.xml
+
+report: figures
+	$(SNAKEMAKE) --report results/quick/report.html --configfile presets/quick.yaml
 
 bench: install
 	$(PY) benchmarks/chains.py --output results/bench/chains.json

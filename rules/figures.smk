@@ -26,7 +26,12 @@ rule check_claims:
         paths.table("{figure}"),
         code=code("claims.py"),
     output:
-        paths.claims("{figure}"),
+        report(
+            paths.claims("{figure}"),
+            caption="../report/claims.rst",
+            category="{figure}",
+            labels=lambda w: {"figure": w.figure, "shows": "claims"},
+        ),
     params:
         thresholds=lambda w: section(w.figure, "claims"),
         note=lambda w: figure_note(w.figure),
@@ -46,10 +51,11 @@ rule plot:
         png=report(
             paths.figure("{figure}", "png"),
             caption="../report/figure.rst",
-            category="Figures",
-            labels=lambda w: {"figure": w.figure},
+            category="{figure}",
+            labels=lambda w: {"figure": w.figure, "shows": "figure"},
         ),
     params:
+        title=lambda w: FIGURES[w.figure].title,
         preset=S.preset,
         label=lambda w: figure_note(w.figure),
         options=lambda w: plot_options(w.figure),

@@ -1,6 +1,9 @@
 """The Snakemake workflow: dry runs, config errors, failures, reruns, a new figure, and a
 quick end-to-end run."""
 
+import base64
+import io
+import json
 import os
 import re
 import shutil
@@ -303,3 +306,20 @@ def test_deleting_a_figure_redraws_that_figure_only(quick_run):
         os.rename(png + ".kept", png)
     assert planned_jobs(done.stdout) == {"plot": 1, "all": 1}
     assert "wildcards: figure=fig7" in done.stdout
+
+
+@pytest.mark.slow
+def test_the_report_holds_every_figure_with_its_caption_and_claims(quick_run):
+    done = snakemake(quick_run, "--report", "report.html", configfiles=QUICK_RUN)
+    assert done.returncode == 0, done.stderr
+    html = (quick_run / "report.html").read_text()
+    results = Paths("results/quick", "unused")
+    for figure, entry in FIGURES.items():
+        png = html.index(f'"{results.figure(figure, "png")}": {{')
+        caption = re.search(r'"caption": ("(?:[^"\\]|\\.)*")', html[png:]).group(1)  # the entry's own caption
+        assert entry.title in json.loads(caption) and "Preset <strong>quick</strong>" in json.loads(caption)
+        at = html.index(f'"{results.claims(figure)}": {{')
+        encoded = re.search(r'"data_uri": "data:text/csv;[^"]*base64,([^"]+)"', html[at:]).group(1)
+        shown = pd.read_csv(io.StringIO(base64.b64decode(encoded).decode()))
+        written = pd.read_csv(quick_run / results.claims(figure))
+        assert list(shown["claim"]) == list(written["claim"]) and list(shown["status"]) == list(written["status"])
