@@ -286,11 +286,13 @@ def test_changing_one_setting_reruns_only_its_jobs(quick_run, tmp_path, override
 )
 def test_editing_a_module_reruns_the_jobs_that_run_it(quick_run, module, expected):
     path = REPO / module
-    before = path.stat()
-    try:
-        os.utime(path, (before.st_atime, time.time() + 3600))  # edited, as far as Snakemake can tell
+    before, text = path.stat(), path.read_text()
+    try:  # an edit: new content (Snakemake compares checksums, not only times) and a newer time
+        path.write_text(text + "\n# edited\n")
+        os.utime(path, (before.st_atime, time.time() + 60))
         done = snakemake(quick_run, "-n", "all", configfiles=QUICK_RUN)
     finally:
+        path.write_text(text)
         os.utime(path, (before.st_atime, before.st_mtime))
     assert done.returncode == 0, done.stderr
     assert planned_jobs(done.stdout) == expected
