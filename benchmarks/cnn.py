@@ -36,24 +36,10 @@ from torchvision import transforms
 
 from bnrank.nets.cnn import build_cnn, init_cnn
 from bnrank.nets.cnn_train import Images, Standardise, channel_statistics, native_bf16, train_cnn
-from bnrank.runs import save_benchmark
+from bnrank.runs import matmul_peak, save_benchmark
 from bnrank.settings import CnnRun, Measurement, RankNotions
 
 MEASUREMENT = Measurement(128, "float32", RankNotions((0.5,), 1e-9))
-
-
-def matmul_peak(device: torch.device, dtype: torch.dtype, n: int = 2048, repeats: int = 10) -> float:
-    """Measured FLOP/s of an n×n by n×n product in ``dtype``."""
-    a, b = torch.randn(n, n, device=device, dtype=dtype), torch.randn(n, n, device=device, dtype=dtype)
-    a @ b
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        a @ b
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        times.append(time.perf_counter() - start)
-    return 2 * n**3 / min(times)
 
 
 class Cifar(Dataset):

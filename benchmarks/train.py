@@ -21,21 +21,7 @@ import torch
 
 from bnrank.nets import init, mlp
 from bnrank.nets.train import sgd_step
-from bnrank.runs import save_benchmark
-
-
-def matmul_peak(device, n: int = 2048, repeats: int = 10) -> float:
-    """Measured float32 FLOP/s of an n×n by n×n product."""
-    a, b = torch.randn(n, n, device=device), torch.randn(n, n, device=device)
-    a @ b
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        a @ b
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        times.append(time.perf_counter() - start)
-    return 2 * n**3 / min(times)
+from bnrank.runs import matmul_peak, save_benchmark
 
 
 def module(arch: init.Architecture, params: dict[str, torch.Tensor], m: int) -> torch.nn.Sequential:

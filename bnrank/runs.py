@@ -133,3 +133,23 @@ def save_benchmark(path: str, command: str, description: str, rows: list[dict]) 
     }
     with open(path, "w") as f:
         json.dump(record, f, indent=1)
+
+
+def matmul_peak(device, dtype=None, n: int = 2048, repeats: int = 10) -> float:
+    """Measured FLOP/s of an n×n by n×n product on ``device`` in ``dtype`` (default float32),
+    the best of ``repeats``: the peak the benchmarks' model-FLOP utilisation is against."""
+    import time
+
+    import torch
+
+    a = torch.randn(n, n, device=device, dtype=dtype or torch.float32)
+    b = torch.randn(n, n, device=device, dtype=dtype or torch.float32)
+    a @ b
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        a @ b
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        times.append(time.perf_counter() - start)
+    return 2 * n**3 / min(times)
