@@ -59,6 +59,10 @@ class Paths:
     def checkpoint(self, experiment, variant, depth) -> str:
         return f"{self.results}/train/{experiment}/{variant}/depth{depth}/checkpoint.pt"
 
+    def finished_models(self, experiment, variant, depth) -> str:
+        """The folder of finished models' results, kept so that a grown grid trains only new ones."""
+        return f"{self.results}/train/{experiment}/{variant}/depth{depth}/models"
+
     def selected_lr(self, experiment) -> str:
         return f"{self.results}/train/{experiment}/selected_lr.csv"
 

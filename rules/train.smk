@@ -1,8 +1,10 @@
-# Training: every (seed, learning rate) of one (experiment, variant, depth) in one batched job.
+# Training: every (seed, learning rate) of one (experiment, variant, depth) in one batched job;
+# models finished before (same settings, same code) are taken from its store, not retrained.
 
 
 rule train:
-    """SGD over the learning-rate grid for all seeds at once; checkpoints every epoch."""
+    """SGD over the learning-rate grid for all seeds at once; checkpoints every epoch. A
+    seed or rate added to the config trains only the new models (bnrank.nets.experiments.train_runs)."""
     input:
         data=lambda w: dataset_file(w.experiment),
         weights=lambda w: [
@@ -21,6 +23,7 @@ rule train:
         seeds=lambda w: S.experiments[w.experiment].seeds,
         base_seed=S.seed,
         checkpoint=lambda w: paths.checkpoint(w.experiment, w.variant, w.depth),
+        store=lambda w: paths.finished_models(w.experiment, w.variant, w.depth),
     threads: S.training.threads
     resources:
         gpu=TRAINING_GPUS,

@@ -19,6 +19,8 @@ with workflow.logged(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
         build(Training, p.training),
         build(Measurement, p.measurement),
         checkpoint,
+        Path(p.store),
+        list(snakemake.input.code),
     )
     metrics.to_csv(snakemake.output.metrics, index=False)
     ranks.to_csv(snakemake.output.ranks, index=False)

@@ -11,9 +11,9 @@ import pytest
 import torch
 
 from bnrank import tables
-from bnrank.nets import data, init, mlp, pretrain, train
+from bnrank.nets import data, experiments, init, mlp, pretrain, train
 from bnrank.nets.measure import layer_ranks
-from bnrank.settings import Measurement, Pretraining, RankNotions
+from bnrank.settings import Measurement, Pretraining, RankNotions, Training
 
 ARCH = init.Architecture(inputs=3072, width=16, depth=3, norm="bn")
 
@@ -130,7 +130,8 @@ def test_a_killed_run_resumes_and_ends_where_an_uninterrupted_one_does(tmp_path)
     assert not resumed.exists()
     epoch_at_kill = torch.load(checkpoint, weights_only=False)["state"]["epoch"]
     assert 1 <= epoch_at_kill < 5
-    subprocess.run([sys.executable, script, checkpoint, resumed, "0"], check=True, env=env)
+    again = subprocess.run([sys.executable, script, checkpoint, resumed, "0"], check=True, env=env, capture_output=True)
+    assert f"at epoch {epoch_at_kill}" in again.stdout.decode()  # says where it resumed
     pd.testing.assert_frame_equal(pd.read_csv(whole), pd.read_csv(resumed))
 
 
@@ -237,3 +238,81 @@ def test_training_on_cuda_matches_the_cpu(tiny):
     a, b = pd.DataFrame(cpu), pd.DataFrame(gpu)
     np.testing.assert_allclose(a["train_loss"].to_numpy(float), b["train_loss"].to_numpy(float), rtol=1e-3)
     np.testing.assert_allclose(a["test_acc"].to_numpy(float), b["test_acc"].to_numpy(float), atol=2e-3)
+
+
+@pytest.fixture
+def grid(tmp_path):
+    """A saved data set and start weights of three seeds, and a runner of ``train_runs``
+    that counts the models it trains."""
+    data.synthetic_cifar10(0, 256, 64).save(tmp_path / "data.pt")
+    weights = []
+    for s in range(3):
+        weights.append(str(tmp_path / f"seed{s}.npz"))
+        init.save_params(weights[-1], init.init_params(ARCH, "pytorch", (0, s), "x"))
+    measurement = Measurement(probe=32, dtype="float32", rank_notions=RankNotions(taus=(0.5,), eig_threshold=1e-9))
+    trained = []
+
+    def run(seeds, lrs, store, epochs=2, code=()):
+        schedule = Training(
+            epochs=epochs, batch=32, lrs=tuple(lrs), train_samples=None, input_scale="unit", device="cpu"
+        )
+        counting = experiments.train_batched
+
+        def count(arch, params, rates, *rest):
+            trained.append(len(rates))
+            return counting(arch, params, rates, *rest)
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(experiments, "train_batched", count)
+            return experiments.train_runs(
+                "bn",
+                str(tmp_path / "data.pt"),
+                weights[: len(seeds)],
+                [(0, s) for s in seeds],
+                ARCH,
+                schedule,
+                measurement,
+                store=store,
+                code=code,
+            )
+
+    return run, trained, tmp_path
+
+
+def test_a_grown_grid_trains_only_its_new_models_and_equals_a_fresh_run(grid):
+    run, trained, folder = grid
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # as a training job runs (training.threads); bit for bit on one thread
+    try:
+        check_grown_grids(run, trained, folder / "models")
+    finally:
+        torch.set_num_threads(threads)
+
+
+def check_grown_grids(run, trained, store):
+    run([0, 1], [0.05, 0.01], store)
+    assert trained == [4]
+    grown = run([0, 1, 2], [0.05, 0.01], store)  # a seed more: its two models only
+    grown_lr = run([0, 1, 2], [0.05, 0.01, 0.1], store)  # a rate more: one model per seed
+    assert trained == [4, 2, 3]
+    for result, lrs in ((grown, [0.05, 0.01]), (grown_lr, [0.05, 0.01, 0.1])):
+        fresh = run([0, 1, 2], lrs, None)
+        for part, again in zip(result, fresh, strict=True):
+            pd.testing.assert_frame_equal(part, again)  # the same files as a fresh run of the grown grid
+    assert trained == [4, 2, 3, 6, 9]
+    metrics, _ = grown_lr
+    assert list(metrics.drop_duplicates("model")[["seed", "lr"]].itertuples(index=False, name=None)) == [
+        (s, lr) for s in range(3) for lr in (0.05, 0.01, 0.1)
+    ]
+
+
+def test_finished_models_are_trained_again_when_what_made_them_changes(grid):
+    run, trained, folder = grid
+    store, module = folder / "models", folder / "module.py"
+    module.write_text("x = 1\n")
+    run([0], [0.05], store, code=[str(module)])
+    run([0], [0.05], store, epochs=3, code=[str(module)])  # another schedule
+    module.write_text("x = 2\n")
+    run([0], [0.05], store, epochs=3, code=[str(module)])  # edited code the job runs
+    run([0], [0.05], store, epochs=3, code=[str(module)])  # nothing changed: nothing trained
+    assert trained == [1, 1, 1]

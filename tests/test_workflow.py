@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -296,6 +297,39 @@ def test_editing_a_module_reruns_the_jobs_that_run_it(quick_run, module, expecte
         os.utime(path, (before.st_atime, before.st_mtime))
     assert done.returncode == 0, done.stderr
     assert planned_jobs(done.stdout) == expected
+
+
+@pytest.mark.slow
+def test_a_new_seed_or_rate_trains_only_the_new_models(quick_run, tmp_path):
+    run = tmp_path / "run"  # a copy of the finished quick run, grown by one seed and one rate
+    shutil.copytree(quick_run, run, symlinks=True)
+    results = Paths(str(run / "results" / "quick"), "unused")
+    before = {v: pd.read_csv(results.metrics("fig1", v, 4)) for v in ("vanilla", "bn")}
+    grow = write_config(
+        tmp_path / "grow.yaml",
+        {"experiments": {"fig1": {"n_seeds": 3, "lrs": {"vanilla": [0.1, 0.01, 0.05], "bn": [0.1, 0.01, 0.05]}}}},
+    )
+    planned = snakemake(run, "-n", "all", configfiles=(*QUICK_RUN, grow))
+    assert planned.returncode == 0, planned.stderr
+    assert planned_jobs(planned.stdout) == {  # (seed 3's start weights exist: Fig 1 measures 5 seeds at init)
+        "train": 2 * 5,  # every (variant, depth): each has new models
+        "select_lr": 1,
+        "table": 1,
+        "plot": 1,
+        "check_claims": 1,
+        "claims": 1,
+        "all": 1,
+    }
+    done = snakemake(run, "all", configfiles=(*QUICK_RUN, grow))
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    for variant in ("vanilla", "bn"):  # 4 seeds × 3 rates: 2 × 3 finished before, and 6 new
+        log = Path(results.log("train", f"fig1_{variant}_depth4")).read_text()
+        assert "12 models: 6 finished before, 6 to train" in log
+        after = pd.read_csv(results.metrics("fig1", variant, 4)).drop(columns="model")
+        kept = after.merge(before[variant].drop(columns="model"), on=["seed", "lr", "epoch"], suffixes=("", "_before"))
+        assert len(kept) == len(before[variant])
+        for column in ("train_loss", "test_acc"):
+            assert kept[column].equals(kept[f"{column}_before"])
 
 
 @pytest.mark.slow

@@ -198,6 +198,7 @@ def train_cnn(
             model.load_state_dict(saved["model"])
             optimiser.load_state_dict(saved["optimiser"])
             state = {"iteration": saved["iteration"], "rows": saved["rows"]}
+            print(f"resumed from {checkpoint} at iteration {state['iteration']}", flush=True)
     step_model = torch.compile(model) if run.compile else model
 
     def record(iteration: int, loss: float, accuracy: float, diverged: bool) -> None:

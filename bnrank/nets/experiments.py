@@ -9,6 +9,7 @@ from its settings objects (``bnrank.settings``), and returns what the stage writ
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -95,6 +96,58 @@ def pretrained_weights(
     return unstack(params)[0], ranks.assign(depth=arch.depth, seed=seed[1]), pd.DataFrame(log).drop(columns="model")
 
 
+def model_keys(
+    dataset_path: str,
+    weights: Sequence[str],
+    seeds: Sequence[tuple[int, int]],
+    lrs: Sequence[float],
+    arch: Architecture,
+    training: Training,
+    measurement: Measurement,
+    code: Sequence[str] = (),
+) -> list[str]:
+    """One key per (seed, learning rate) model, in the order of ``train_runs``: a hash of
+    everything its result depends on — data set, start weights, seed, rate, network,
+    schedule, measurement and the package files the job runs (``code``)."""
+    t = training
+
+    def md5(path: str) -> str:
+        return hashlib.md5(Path(path).read_bytes()).hexdigest()
+
+    common = dict(
+        data=md5(dataset_path),
+        network=arch,
+        epochs=t.epochs,
+        batch=t.batch,
+        train_samples=t.train_samples,
+        scale=t.input_scale,
+        measurement=measurement,
+        code=sorted(md5(c) for c in code),
+    )
+    return [
+        fingerprint(weights=md5(w), seed=s, lr=lr, **common)
+        for s, w in zip(seeds, weights, strict=True)
+        for lr in t.lrs
+    ]
+
+
+def _finished_model(store: Path, seed: tuple[int, int], lr: float, key: str) -> dict | None:
+    """The rows of a model trained before with this key, or None."""
+    path = store / f"seed{seed[1]}_lr{lr}.json"
+    if not path.exists():
+        return None
+    saved = json.loads(path.read_text())
+    return saved if saved["key"] == key else None
+
+
+def _keep_model(store: Path, seed: tuple[int, int], lr: float, key: str, metrics: list, ranks: list) -> None:
+    store.mkdir(parents=True, exist_ok=True)
+    path = store / f"seed{seed[1]}_lr{lr}.json"
+    partial = path.with_name(path.name + ".part")
+    partial.write_text(json.dumps({"key": key, "metrics": metrics, "ranks": ranks}))
+    partial.replace(path)
+
+
 def train_runs(
     variant: str,
     dataset_path: str,
@@ -104,30 +157,73 @@ def train_runs(
     training: Training,
     measurement: Measurement,
     checkpoint: Path | None = None,
+    store: Path | None = None,
+    code: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Train every (seed, learning rate) of one architecture at once (``bnrank.nets.train``).
 
     ``weights[i]`` is the starting point of seed ``seeds[i]``; the learning rates are
     ``training.lrs``. Returns per-epoch metrics and per-epoch rank notions of every
-    hidden layer on the probe batch.
+    hidden layer on the probe batch, model by model in (seed, rate) order.
+
+    With a ``store`` folder, each finished model's rows are kept there under its key
+    (``model_keys``), and a model whose key is found is not trained again: a grid grown
+    by a seed or a learning rate trains only its new models, in one batch. A model's
+    result does not depend on the batch it was trained in (one thread on the CPU: bit
+    for bit), so a grown grid gives the files a fresh run of it gives.
     """
+    t = training
+    models = [(s, w, lr) for s, w in zip(seeds, weights, strict=True) for lr in t.lrs]
+    keys = model_keys(dataset_path, weights, seeds, t.lrs, arch, t, measurement, code)
+    finished = {}
+    if store is not None:
+        for m, ((seed, _, lr), key) in enumerate(zip(models, keys, strict=True)):
+            if (saved := _finished_model(store, seed, lr, key)) is not None:
+                finished[m] = saved
+    todo = [m for m in range(len(models)) if m not in finished]
+    print(f"{len(models)} models: {len(finished)} finished before, {len(todo)} to train", flush=True)
+    if todo:
+        trained = _train_models(
+            [models[m] for m in todo],
+            dataset_path,
+            arch,
+            t,
+            measurement,
+            checkpoint,
+            fingerprint(keys=[keys[m] for m in todo]),
+        )
+        for m, (metrics, ranks) in zip(todo, trained, strict=True):
+            finished[m] = {"metrics": metrics, "ranks": ranks}
+            if store is not None:
+                _keep_model(store, models[m][0], models[m][2], keys[m], metrics, ranks)
+    frames = {
+        part: pd.concat(
+            [pd.DataFrame(finished[m][part]).assign(model=m) for m in range(len(models))], ignore_index=True
+        )
+        for part in ("metrics", "ranks")
+    }
+    return (
+        frames["metrics"].assign(variant=variant, depth=arch.depth),
+        frames["ranks"].assign(variant=variant, depth=arch.depth),
+    )
+
+
+def _train_models(
+    models: Sequence[tuple[tuple[int, int], str, float]],
+    dataset_path: str,
+    arch: Architecture,
+    training: Training,
+    measurement: Measurement,
+    checkpoint: Path | None,
+    run_id: str,
+) -> list[tuple[list[dict], list[dict]]]:
+    """Train (seed, start weights, rate) models in one batch; each model's metrics and rank rows."""
     t = training
     dev = training_device(t.device)
     train, test = _splits(data.Dataset.load(dataset_path), t.train_samples, dev)
     scale = SCALES[t.input_scale]
-    x = _probe(train, measurement.probe, seeds[0][0], scale)
-    models = [(s, w, lr) for s, w in zip(seeds, weights, strict=True) for lr in t.lrs]
+    x = _probe(train, measurement.probe, models[0][0][0], scale)
     params = stack([load_params(w) for _, w, _ in models], dev)
-    run_id = fingerprint(
-        weights=[hashlib.md5(Path(w).read_bytes()).hexdigest() for w in weights],
-        seeds=seeds,
-        lrs=t.lrs,
-        network=arch,
-        epochs=t.epochs,
-        batch=t.batch,
-        n=len(train.y),
-        scale=scale,
-    )
 
     def measure(epoch: int, p: dict[str, torch.Tensor]) -> list[dict]:
         return [dict(row, epoch=epoch) for row in layer_ranks(arch, p, x, measurement)]
@@ -146,9 +242,13 @@ def train_runs(
         measure,
         run_id,
     )
-    model_index = pd.DataFrame(
-        {"model": range(len(models)), "seed": [s[1] for s, *_ in models], "lr": [lr for *_, lr in models]}
-    )
-    ranks = pd.DataFrame(ranks).merge(model_index, on="model")
-    depth = arch.depth
-    return pd.DataFrame(metrics).assign(variant=variant, depth=depth), ranks.assign(variant=variant, depth=depth)
+    by_model = []
+    for m, (seed, _, lr) in enumerate(models):
+        mine = [{k: v for k, v in row.items() if k != "model"} for row in metrics if row["model"] == m]
+        layers = [
+            {k: v for k, v in row.items() if k != "model"} | {"seed": seed[1], "lr": lr}
+            for row in ranks
+            if row["model"] == m
+        ]
+        by_model.append((mine, layers))
+    return by_model

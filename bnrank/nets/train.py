@@ -125,6 +125,7 @@ def train_batched(
         saved = torch.load(checkpoint, weights_only=True)  # plain tensors, numbers and strings: no pickle runs
         if saved["run_id"] == run_id:
             state = saved["state"]
+            print(f"resumed from {checkpoint} at epoch {state['epoch']}", flush=True)
             with torch.no_grad():
                 for k, v in saved["params"].items():
                     params[k].copy_(v)
