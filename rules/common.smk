@@ -18,10 +18,15 @@ except config_checks.ConfigError as error:  # a message, not a crash: no traceba
     sys.exit(f"{error}")
 S = Settings.from_config(config)
 paths = Paths(f"results/{S.preset}", S.data.directory)
-# What a training job asks of the `gpu` resource: one GPU where this machine has any (the
-# profile's `gpu` limit then says how many run at once), none where it has none, so that
-# CPU training jobs run side by side on the cores. A cluster profile sets it per rule.
-TRAINING_GPUS = 1 if visible_gpus() else 0
+# What a training job asks of the `gpu` resource: one GPU where this machine has any, none
+# where it has none, so that CPU training jobs run side by side on the cores. At most as
+# many GPU jobs run at once as the machine has GPUs (`--resources gpu=N` overrides). A
+# cluster profile (profiles/slurm) asks for a GPU per training job whatever the submitting
+# machine has, and Slurm hands them out.
+GPUS = visible_gpus()
+TRAINING_GPUS = 1 if GPUS else 0
+if GPUS and "gpu" not in workflow.global_resources:
+    workflow.register_resource("gpu", GPUS)
 
 
 wildcard_constraints:

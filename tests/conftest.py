@@ -17,16 +17,20 @@ QUICK_RUN = (QUICK, REPO / "tests" / "short_cnn.yaml")
 
 
 def snakemake(
-    workdir: Path, *args: str, configfiles: tuple[Path, ...] = (), env: dict[str, str] | None = None
+    workdir: Path,
+    *args: str,
+    configfiles: tuple[Path, ...] = (),
+    env: dict[str, str] | None = None,
+    timeout: float | None = None,
 ) -> subprocess.CompletedProcess:
     """Run this repository's workflow with ``workdir`` as its working directory (and
-    ``env`` added to the environment)."""
+    ``env`` added to the environment); subprocess.TimeoutExpired after ``timeout`` seconds."""
     command = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(workdir), "--cores", "2"]
     command += list(args)
     if configfiles:  # last: --configfile takes every argument after it
         command += ["--configfile", *map(str, configfiles)]
     env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
-    return subprocess.run(command, capture_output=True, text=True, env=env, cwd=workdir)
+    return subprocess.run(command, capture_output=True, text=True, env=env, cwd=workdir, timeout=timeout)
 
 
 def write_config(path: Path, overrides: dict) -> Path:

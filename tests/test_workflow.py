@@ -61,8 +61,7 @@ def test_every_target_dry_runs(tmp_path, preset):
 
 @pytest.mark.parametrize(("visible", "asked"), [("", "gpu=0"), ("0", "gpu=1"), ("0,1", "gpu=1")])
 def test_training_jobs_ask_for_a_gpu_only_where_there_is_one(tmp_path, visible, asked):
-    """Without a GPU, training jobs (one thread each) ask for none, so the default
-    profile's gpu=1 limit does not serialise them: on 2 cores two run at once."""
+    """Without a GPU, training jobs (one thread each) ask for none: on 2 cores two run at once."""
     done = snakemake(tmp_path, "-n", "fig6", "fig5", configfiles=(QUICK,), env={"CUDA_VISIBLE_DEVICES": visible})
     assert done.returncode == 0, done.stderr
     jobs = re.findall(r"^rule (train|train_cnn):\n(.*?)\n\n", done.stdout, re.M | re.S)
@@ -70,6 +69,19 @@ def test_training_jobs_ask_for_a_gpu_only_where_there_is_one(tmp_path, visible, 
     for rule, block in jobs:
         assert re.search(rf"resources: .*\b{asked}\b", block), block
         assert "threads:" not in block if rule == "train" else "threads: 2" in block  # training.threads: 1
+
+
+@pytest.mark.parametrize(
+    ("visible", "given", "limit"), [("", (), None), ("0,1", (), "2"), ("0,1", ("--resources", "gpu=5"), "5")]
+)
+def test_at_most_as_many_gpu_jobs_run_at_once_as_there_are_gpus(tmp_path, visible, given, limit):
+    """The `gpu` limit is the number of GPUs visible (none without a GPU), or the user's."""
+    weights = Paths("results/quick", "unused").init_weights("fashion_mnist", "bn", "pytorch", 1, 0)
+    env = {"CUDA_VISIBLE_DEVICES": visible}
+    done = snakemake(tmp_path, weights, *given, configfiles=(QUICK,), env=env)  # a job must run to show the limits
+    assert done.returncode == 0, done.stderr
+    provided = re.findall(r'^Provided resources: .*gpu=Resource\("gpu", (\d+)\)', done.stdout + done.stderr, re.M)
+    assert provided == ([] if limit is None else [limit])
 
 
 def test_invalid_config_stops_before_any_job(tmp_path):
