@@ -100,13 +100,12 @@ def model_keys(
     dataset_path: str,
     weights: Sequence[str],
     seeds: Sequence[tuple[int, int]],
-    lrs: Sequence[float],
     arch: Architecture,
     training: Training,
     measurement: Measurement,
     code: Sequence[str] = (),
 ) -> list[str]:
-    """One key per (seed, learning rate) model, in the order of ``train_runs``: a hash of
+    """One key per (seed, ``training.lrs``) model, in the order of ``train_runs``: a hash of
     everything its result depends on — data set, start weights, seed, rate, network,
     schedule, measurement and the package files the job runs (``code``)."""
     t = training
@@ -174,7 +173,7 @@ def train_runs(
     """
     t = training
     models = [(s, w, lr) for s, w in zip(seeds, weights, strict=True) for lr in t.lrs]
-    keys = model_keys(dataset_path, weights, seeds, t.lrs, arch, t, measurement, code)
+    keys = model_keys(dataset_path, weights, seeds, arch, t, measurement, code)
     finished = {}
     if store is not None:
         for m, ((seed, _, lr), key) in enumerate(zip(models, keys, strict=True)):
