@@ -8,7 +8,6 @@ from its settings objects (``bnrank.settings``), and returns what the stage writ
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -111,7 +110,7 @@ def model_keys(
     t = training
 
     def md5(path: str) -> str:
-        return hashlib.md5(Path(path).read_bytes()).hexdigest()
+        return data.md5(Path(path).read_bytes())
 
     common = dict(
         data=md5(dataset_path),
@@ -123,16 +122,22 @@ def model_keys(
         measurement=measurement,
         code=sorted(md5(c) for c in code),
     )
+    starts = [md5(w) for w in weights]
     return [
-        fingerprint(weights=md5(w), seed=s, lr=lr, **common)
-        for s, w in zip(seeds, weights, strict=True)
+        fingerprint(weights=start, seed=s, lr=lr, **common)
+        for s, start in zip(seeds, starts, strict=True)
         for lr in t.lrs
     ]
 
 
+def _model_file(store: Path, seed: tuple[int, int], lr: float) -> Path:
+    """Where ``train_runs`` keeps a finished model's rows and key."""
+    return store / f"seed{seed[1]}_lr{lr}.json"
+
+
 def _finished_model(store: Path, seed: tuple[int, int], lr: float, key: str) -> dict | None:
     """The rows of a model trained before with this key, or None."""
-    path = store / f"seed{seed[1]}_lr{lr}.json"
+    path = _model_file(store, seed, lr)
     if not path.exists():
         return None
     saved = json.loads(path.read_text())
@@ -141,7 +146,7 @@ def _finished_model(store: Path, seed: tuple[int, int], lr: float, key: str) -> 
 
 def _keep_model(store: Path, seed: tuple[int, int], lr: float, key: str, metrics: list, ranks: list) -> None:
     store.mkdir(parents=True, exist_ok=True)
-    path = store / f"seed{seed[1]}_lr{lr}.json"
+    path = _model_file(store, seed, lr)
     partial = path.with_name(path.name + ".part")
     partial.write_text(json.dumps({"key": key, "metrics": metrics, "ranks": ranks}))
     partial.replace(path)
@@ -241,13 +246,10 @@ def _train_models(
         measure,
         run_id,
     )
-    by_model = []
-    for m, (seed, _, lr) in enumerate(models):
-        mine = [{k: v for k, v in row.items() if k != "model"} for row in metrics if row["model"] == m]
-        layers = [
-            {k: v for k, v in row.items() if k != "model"} | {"seed": seed[1], "lr": lr}
-            for row in ranks
-            if row["model"] == m
-        ]
-        by_model.append((mine, layers))
+    by_model = [([], []) for _ in models]
+    for row in metrics:
+        by_model[row["model"]][0].append({k: v for k, v in row.items() if k != "model"})
+    for row in ranks:
+        (seed, _, lr), m = models[row["model"]], row["model"]
+        by_model[m][1].append({k: v for k, v in row.items() if k != "model"} | {"seed": seed[1], "lr": lr})
     return by_model
