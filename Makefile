@@ -35,9 +35,13 @@ figures: install data
 paper: install data
 	$(SNAKEMAKE) all
 
+# the workflow too: snakefmt (line length as ruff's), and Snakemake's linter with its one
+# accepted finding, no conda environment or container (bnrank/lint.py)
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/snakefmt --check Snakefile rules/
+	$(PY) -m bnrank.lint Snakefile
 
 test: lint data
 	$(PY) -m pytest -q --junitxml=results/tests.xml
@@ -45,10 +49,10 @@ test: lint data
 report: figures
 	$(SNAKEMAKE) --report results/quick/report.html --configfile presets/quick.yaml
 
-bench: install
-	$(PY) benchmarks/chains.py --output results/bench/chains.json
-	$(PY) benchmarks/train.py --output results/bench/train.json
-	$(PY) benchmarks/cnn.py --output results/bench/cnn.json
+bench: install  # --output: each into results/bench/<name>.json (bnrank.paths.bench_record)
+	$(PY) benchmarks/chains.py --output
+	$(PY) benchmarks/train.py --output
+	$(PY) benchmarks/cnn.py --output
 
 results-page: install
 	$(PY) -m bnrank.results_page

@@ -1,7 +1,9 @@
 """Speed of the chain engine against the public code's approach, side by side.
 
-    python benchmarks/chains.py [--output results/bench/chains.json]   # paper sizes (minutes)
-    python benchmarks/chains.py --quick                                 # a smoke test of this script
+    python benchmarks/chains.py [--output [PATH]]   # paper sizes (minutes)
+    python benchmarks/chains.py --quick              # a smoke test of this script
+
+``--output`` without a PATH writes results/bench/chains.json (as ``make bench`` does).
 
 Fig 2: the paper-preset simulation (10 runs × 50,000 layers × {linear, ReLU} × {BN,
 vanilla}, float64) done by a straightforward per-step NumPy loop, one run at a time
@@ -10,7 +12,9 @@ vanilla}, float64) done by a straightforward per-step NumPy loop, one run at a t
 folder). Fig 3a: S layers at d = 256 for γ ∈ {0.01, 1, ∞} in the public code's
 covariance form (four d×d products per layer and γ) against ``run_chains`` (one
 product per layer of the d×N representation, γ batched). Each measurement is repeated
-and interleaved with its counterpart; ratios are of medians.
+and interleaved with its counterpart; ratios are of medians, printed and recorded as
+"2.1× faster" or "1.4× slower" (``bnrank.runs.speed_comparison``), and in the JSON rows
+also as the number ``speedup``: the reference's time over bnrank's (above 1: faster).
 """
 
 from __future__ import annotations
@@ -29,9 +33,10 @@ import yaml
 
 from bnrank.chains import simulate
 from bnrank.chains.chain import Chain, run_chains
-from bnrank.chains.random import run_keys
-from bnrank.runs import save_benchmark
+from bnrank.paths import bench_record
+from bnrank.runs import save_benchmark, speed_comparison
 from bnrank.settings import DepthSweep, RankNotions
+from bnrank.streams import chain_keys
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -77,7 +82,7 @@ def engine_fig2(layers: int) -> None:
 def engine_fig3(steps: int, d: int, gammas) -> None:
     chains = [Chain("bn", "linear", g) for g in gammas]
     x0 = np.eye(d)[None]
-    for _ in run_chains(x0, chains, steps, [steps], run_keys(0, 1, 0), "gaussian"):
+    for _ in run_chains(x0, chains, steps, [steps], chain_keys("width_sweep_weights", 0, 1, 0), "gaussian"):
         pass
 
 
@@ -123,7 +128,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes (a smoke test)")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--output", help="also write the results as JSON here (for docs/results.md)")
+    parser.add_argument(
+        "--output",
+        nargs="?",
+        metavar="PATH",
+        const=bench_record("chains"),
+        help="also write the results as JSON here (for docs/results.md); without PATH: %(const)s",
+    )
     args = parser.parse_args()
     layers, steps = (2000, 10) if args.quick else (50000, 200)
     gammas = [0.01, 1.0, math.inf]
@@ -135,30 +146,38 @@ def main() -> None:
     ref3, eng3 = side_by_side(args.repeats, (reference_fig3, steps, 256, gammas), (engine_fig3, steps, 256, gammas))
     print(f"Fig 2, 10 runs × {layers} layers × 4 chains, median of {args.repeats}:")
     print(f"  reference per-step NumPy loop   {ref2:8.2f} s")
-    print(f"  bnrank engine                   {eng2:8.2f} s   {ref2 / eng2:5.1f}× faster")
-    print(f"  snakemake fig2, end to end      {e2e2:8.2f} s   {ref2 / e2e2:5.1f}× faster")
+    print(f"  bnrank engine                   {eng2:8.2f} s   {speed_comparison(ref2, eng2)}")
+    print(f"  snakemake fig2, end to end      {e2e2:8.2f} s   {speed_comparison(ref2, e2e2)}")
     print(f"Fig 3a, d = 256, {steps} layers × 3 γ, median of {args.repeats}:")
     print(f"  reference covariance form       {ref3 / (3 * steps) * 1e3:8.2f} ms per layer and γ")
     print(
         f"  bnrank engine, γ batched        {eng3 / (3 * steps) * 1e3:8.2f} ms per layer and γ"
-        f"   {ref3 / eng3:5.1f}× faster"
+        f"   {speed_comparison(ref3, eng3)}"
     )
     if args.output:
         per_layer = 3 * steps / 1e3
         fig2 = f"Fig 2 simulation, 10 runs × {layers} layers × 4 chains"
         rows = [
-            {"what": fig2, "reference": f"{ref2:.2f} s", "bnrank": f"{eng2:.2f} s", "speed-up": f"{ref2 / eng2:.1f}×"},
+            {
+                "what": fig2,
+                "reference": f"{ref2:.2f} s",
+                "bnrank": f"{eng2:.2f} s",
+                "speed": speed_comparison(ref2, eng2),
+                "speedup": ref2 / eng2,
+            },
             {
                 "what": f"`snakemake fig2` end to end, {layers} layers",
                 "reference": f"{ref2:.2f} s",
                 "bnrank": f"{e2e2:.2f} s",
-                "speed-up": f"{ref2 / e2e2:.1f}×",
+                "speed": speed_comparison(ref2, e2e2),
+                "speedup": ref2 / e2e2,
             },
             {
                 "what": f"Fig 3a, d = 256, {steps} layers × 3 γ, per layer and γ",
                 "reference": f"{ref3 / per_layer:.2f} ms",
                 "bnrank": f"{eng3 / per_layer:.2f} ms",
-                "speed-up": f"{ref3 / eng3:.1f}×",
+                "speed": speed_comparison(ref3, eng3),
+                "speedup": ref3 / eng3,
             },
         ]
         description = (

@@ -1,7 +1,9 @@
 """Training throughput of the CNN trainer against an ordinary torchvision DataLoader loop.
 
-    python benchmarks/cnn.py [--output results/bench/cnn.json]   # VGG19 and ResNet-50, published widths
-    python benchmarks/cnn.py --quick                              # a smoke test of this script
+    python benchmarks/cnn.py [--output [PATH]]   # VGG19 and ResNet-50, published widths
+    python benchmarks/cnn.py --quick              # a smoke test of this script
+
+``--output`` without a PATH writes results/bench/cnn.json (as ``make bench`` does).
 
 Both sides train the same network from the same weights with SGD (momentum 0.9, weight
 decay 5e-4), the same batch size and number of steps, on the same CIFAR-shaped images
@@ -15,10 +17,12 @@ with random crops and flips:
   padding=4)``, ``RandomHorizontalFlip``, ``ToTensor``, ``Normalize``) on PIL images in
   a ``DataLoader`` with ``--workers`` worker processes (persistent, warmed up), float32.
 
-It prints images per second of both, the speed-up, and the model-FLOP utilisation of
-each (FLOP of a forward and backward pass counted by ``torch.utils.flop_counter``)
-against the float32 and bf16 matrix-multiply peaks measured in the same run. The two
-sides run interleaved, ``--repeats`` times; medians are reported.
+It prints images per second of both, how the trainer compares ("2.1× faster", or "1.4×
+slower": ``bnrank.runs.speed_comparison``; the JSON rows also hold ``speedup``, the loop's
+time over the trainer's, above 1 when the trainer is faster), and the model-FLOP
+utilisation of each (FLOP of a forward and backward pass counted by
+``torch.utils.flop_counter``) against the float32 and bf16 matrix-multiply peaks measured
+in the same run. The two sides run interleaved, ``--repeats`` times; medians are reported.
 """
 
 from __future__ import annotations
@@ -34,10 +38,13 @@ from torch.utils.data import DataLoader, Dataset
 from torch.utils.flop_counter import FlopCounterMode
 from torchvision import transforms
 
-from bnrank.nets.cnn import build_cnn, init_cnn
+from bnrank.nets import cnn
+from bnrank.nets.cnn import build_cnn
 from bnrank.nets.cnn_train import Images, Standardise, channel_statistics, native_bf16, train_cnn
-from bnrank.runs import matmul_peak, save_benchmark
+from bnrank.paths import bench_record
+from bnrank.runs import matmul_peak, save_benchmark, speed_comparison
 from bnrank.settings import CnnRun, Measurement, RankNotions
+from bnrank.streams import RunSeed
 
 MEASUREMENT = Measurement(128, "float32", RankNotions((0.5,), 1e-9))
 
@@ -72,7 +79,13 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--workers", type=int, default=2, help="DataLoader worker processes")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--output", help="also write the results as JSON here (for docs/results.md)")
+    parser.add_argument(
+        "--output",
+        nargs="?",
+        metavar="PATH",
+        const=bench_record("cnn"),
+        help="also write the results as JSON here (for docs/results.md); without PATH: %(const)s",
+    )
     args = parser.parse_args()
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     width, batch = (1 / 16, 32) if args.quick else (1.0, args.batch)
@@ -106,12 +119,27 @@ def main() -> None:
     )
 
     def settings(n: int) -> CnnRun:  # n steps, a record at the start and the end, as in a train_cnn job
-        return CnnRun(n, batch, 0.01, 0.9, 5e-4, n, n, True, str(device), "auto", True, False)
+        return CnnRun(
+            iterations=n,
+            batch=batch,
+            lr=0.01,
+            momentum=0.9,
+            weight_decay=5e-4,
+            log_every=n,
+            checkpoint_every=n,
+            augment=True,
+            device=str(device),
+            precision="auto",
+            channels_last=True,
+            compile=False,
+        )
 
     precision = "bfloat16" if bf16 else "float32"
     rows = []
     for architecture in args.models:
-        start = init_cnn(build_cnn(architecture, "bn", width), "pytorch", 0).state_dict()
+        start = cnn.initial_state(
+            architecture=architecture, norm="bn", scheme="pytorch", width=width, seed=RunSeed(0, 0)
+        )
 
         def fresh(architecture: str = architecture, start: dict = start) -> torch.nn.Module:
             model = build_cnn(architecture, "bn", width)
@@ -119,7 +147,15 @@ def main() -> None:
             return model.to(device)
 
         def trainer(n: int = steps, fresh=fresh) -> None:
-            train_cnn(fresh(), images, images.x[: MEASUREMENT.probe], standardise, (0, 0), settings(n), MEASUREMENT)
+            train_cnn(
+                model=fresh(),
+                train=images,
+                probe=images.x[: MEASUREMENT.probe],
+                standardise=standardise,
+                seed=RunSeed(0, 0),
+                run=settings(n),
+                measurement=MEASUREMENT,
+            )
             if device.type == "cuda":
                 torch.cuda.synchronize()
 
@@ -153,14 +189,15 @@ def main() -> None:
         print(f"  DataLoader loop ({args.workers} workers, float32) {rate_loop:9.1f} images/s   MFU {mfu_loop:6.1%}")
         print(
             f"  this project's trainer ({precision:8})   {rate_trainer:9.1f} images/s   MFU {mfu_trainer:6.1%}   "
-            f"{t_loop / t_trainer:4.1f}× faster"
+            f"{speed_comparison(t_loop, t_trainer)}"
         )
         rows.append(
             {
                 "what": what,
                 "DataLoader loop": f"{rate_loop:.1f} images/s (MFU {mfu_loop:.1%}, float32)",
                 "trainer": f"{rate_trainer:.1f} images/s (MFU {mfu_trainer:.1%}, {precision})",
-                "speed-up": f"{t_loop / t_trainer:.1f}×",
+                "speed": speed_comparison(t_loop, t_trainer),
+                "speedup": t_loop / t_trainer,
                 "matmul peaks": f"float32 {peaks['float32'] / 1e9:.0f}, bf16 {peaks['bfloat16'] / 1e9:.0f} GFLOP/s",
             }
         )

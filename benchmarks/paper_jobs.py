@@ -1,7 +1,8 @@
 """Wall time of the paper preset's training jobs, as the workflow's ``train`` rule runs them.
 
-    python benchmarks/paper_jobs.py [--experiment fig1] [--depths 1 8 16 32] [--epochs 3]
-                                    [--output results/bench/paper_jobs.json]
+    python benchmarks/paper_jobs.py [--experiment fig1] [--depths 1 8 16 32] [--epochs 3] [--output [PATH]]
+
+``--output`` without a PATH writes results/bench/paper_jobs_<experiment>.json.
 
 For each variant of the experiment and each depth, one job of the paper preset
 (config.yaml): every seed (reported and selection seeds) at every learning rate in one
@@ -28,8 +29,10 @@ import yaml
 
 from bnrank import workflow
 from bnrank.nets import experiments, init
+from bnrank.paths import bench_record
 from bnrank.runs import save_benchmark
 from bnrank.settings import Settings
+from bnrank.streams import RunSeed
 
 
 def main() -> None:
@@ -38,8 +41,17 @@ def main() -> None:
     parser.add_argument("--depths", type=int, nargs="+", default=[1, 8, 16, 32])
     parser.add_argument("--epochs", type=int, default=3, help="at least 2")
     parser.add_argument("--config", default="config.yaml")
-    parser.add_argument("--output", help="also write the results as JSON here (for docs/results.md)")
+    parser.add_argument(
+        "--output",
+        nargs="?",
+        metavar="PATH",
+        const="",
+        help="also write the results as JSON here (for docs/results.md); without PATH: "
+        + bench_record("paper_jobs_<experiment>"),
+    )
     args = parser.parse_args()
+    if args.output == "":
+        args.output = bench_record(f"paper_jobs_{args.experiment}")
     settings = Settings.from_config(yaml.safe_load(Path(args.config).read_text()))
     e = settings.experiments[args.experiment]
     dataset = settings.dataset_name(args.experiment)
@@ -55,14 +67,20 @@ def main() -> None:
                 weights = []
                 for seed in e.seeds:
                     path = f"{scratch}/{variant}_{depth}_{seed}.npz"
-                    init.save_params(path, init.init_params(arch, v.init, (settings.seed, seed), dataset))
+                    init.save_params(path, init.init_params(arch, v.init, RunSeed(settings.seed, seed), dataset))
                     weights.append(path)
-                seeds = [(settings.seed, s) for s in e.seeds]
+                seeds = [RunSeed(settings.seed, s) for s in e.seeds]
                 times = {}
                 for epochs in (1, args.epochs):  # the difference leaves start-up and epoch 0 out
                     start = time.perf_counter()
                     experiments.train_runs(
-                        variant, data_path, weights, seeds, arch, replace(job, epochs=epochs), settings.measurement
+                        variant=variant,
+                        dataset_path=data_path,
+                        weights=weights,
+                        seeds=seeds,
+                        arch=arch,
+                        training=replace(job, epochs=epochs),
+                        measurement=settings.measurement,
                     )
                     times[epochs] = time.perf_counter() - start
                 total = times[args.epochs]

@@ -1,14 +1,19 @@
 """Speed of the batched trainer against training the same models one after another.
 
-    python benchmarks/train.py [--output results/bench/train.json]   # 15 BN MLPs, depth 32, 40 steps
-    python benchmarks/train.py --quick                                # a smoke test of this script
+    python benchmarks/train.py [--output [PATH]]   # 15 BN MLPs, depth 32, 40 steps
+    python benchmarks/train.py --quick              # a smoke test of this script
+
+``--output`` without a PATH writes results/bench/train.json (as ``make bench`` does).
 
 Both sides train the same 5 seeds × 3 learning rates on the same minibatches of
 Fashion-MNIST-shaped data for the same number of SGD steps: the batched trainer
 (``bnrank.train.sgd_step``, all models in one step) against a loop over ordinary
 PyTorch modules (Linear, BatchNorm1d, ReLU; torch.optim.SGD), one model at a time.
-It prints the speed-up and the model-FLOP utilisation (6 FLOP per weight per sample)
-of both against the float32 matrix-multiply peak measured in the same run.
+It prints how the batched trainer compares ("2.1× faster", or "1.4× slower":
+``bnrank.runs.speed_comparison``; the JSON row also holds ``speedup``, the loop's time over
+the batched trainer's, above 1 when it is faster) and the model-FLOP utilisation (6 FLOP
+per weight per sample) of both against the float32 matrix-multiply peak measured in the
+same run.
 """
 
 from __future__ import annotations
@@ -21,7 +26,9 @@ import torch
 
 from bnrank.nets import init, mlp
 from bnrank.nets.train import sgd_step
-from bnrank.runs import matmul_peak, save_benchmark
+from bnrank.paths import bench_record
+from bnrank.runs import matmul_peak, save_benchmark, speed_comparison
+from bnrank.streams import RunSeed
 
 
 def module(arch: init.Architecture, params: dict[str, torch.Tensor], m: int) -> torch.nn.Sequential:
@@ -42,13 +49,19 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--steps", type=int, default=40)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--output", help="also write the results as JSON here (for docs/results.md)")
+    parser.add_argument(
+        "--output",
+        nargs="?",
+        metavar="PATH",
+        const=bench_record("train"),
+        help="also write the results as JSON here (for docs/results.md); without PATH: %(const)s",
+    )
     args = parser.parse_args()
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     depth, steps, seeds = (4, 5, 2) if args.quick else (32, args.steps, 5)
     lrs = [0.1, 0.01, 0.001]
     arch = init.Architecture(inputs=784, width=128, depth=depth, norm="bn")
-    starts = [init.init_params(arch, "pytorch", (0, s), "fashion_mnist") for s in range(seeds) for _ in lrs]
+    starts = [init.init_params(arch, "pytorch", RunSeed(0, s), "fashion_mnist") for s in range(seeds) for _ in lrs]
     models = len(starts)
     gen = torch.Generator().manual_seed(0)
     x = torch.rand(steps, models, 128, 784, generator=gen).to(device)
@@ -96,7 +109,7 @@ def main() -> None:
     print(f"  loop over PyTorch modules   {t_loop:7.2f} s   MFU {flop / t_loop / peak:6.1%}")
     print(
         f"  batched trainer             {t_batched:7.2f} s   MFU {flop / t_batched / peak:6.1%}"
-        f"   {t_loop / t_batched:4.1f}× faster"
+        f"   {speed_comparison(t_loop, t_batched)}"
     )
     print(f"  float32 matmul peak         {peak / 1e9:7.1f} GFLOP/s (2048×2048 product, measured here)")
     if args.output:
@@ -106,7 +119,8 @@ def main() -> None:
                 "what": what,
                 "loop over PyTorch modules": f"{t_loop:.2f} s (MFU {flop / t_loop / peak:.1%})",
                 "batched trainer": f"{t_batched:.2f} s (MFU {flop / t_batched / peak:.1%})",
-                "speed-up": f"{t_loop / t_batched:.1f}×",
+                "speed": speed_comparison(t_loop, t_batched),
+                "speedup": t_loop / t_batched,
                 "float32 matmul peak": f"{peak / 1e9:.1f} GFLOP/s",
             }
         ]

@@ -4,11 +4,13 @@ The rule that makes an artefact calls its method with wildcard patterns
 (``paths.metrics("{experiment}", "{variant}", "{depth}")``); every rule, test and
 tool that reads it calls the same method with values. Outputs of a preset go under
 ``results/<preset>/``; prepared data sets, shared by all presets, under the config's
-``data.directory``.
+``data.directory``; what belongs to no preset (the benchmark scripts' records, the test
+report) directly under ``results/``, by the functions at the end.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -95,6 +97,13 @@ class Paths:
     def claims_report(self) -> str:
         return f"{self.results}/claims.md"
 
+    def report_category(self, figure: str) -> str:
+        """The category (the menu entry) of a figure's picture and claims in the Snakemake
+        report: "Fig 01" for fig1. Snakemake's report lists categories sorted as text, so
+        the number is zero-padded to list fig1, fig2, …, fig13 in the paper's order."""
+        number = re.fullmatch(r"fig(\d+)(.*)", figure)
+        return f"Fig {int(number[1]):02d}{number[2]}" if number else figure
+
     def figure_outputs(self, figure) -> list[str]:
         """Everything a figure target delivers: PDF, PNG, tidy table and claims."""
         return [self.figure(figure, "pdf"), self.figure(figure, "png"), self.table(figure), self.claims(figure)]
@@ -104,11 +113,30 @@ class Paths:
         """The log of a job: one file per rule, or a folder per rule with one file per job."""
         return f"{self.results}/logs/{rule}.log" if job is None else f"{self.results}/logs/{rule}/{job}.log"
 
+    def benchmarks(self) -> str:
+        """The folder of Snakemake's benchmark files: ``<rule>.tsv`` or ``<rule>/<job>.tsv``."""
+        return f"{self.results}/benchmarks"
+
     def benchmark(self, rule: str, job: str | None = None) -> str:
         """Snakemake's benchmark file of a job (wall time, memory), laid out as its log."""
         stem = rule if job is None else f"{rule}/{job}"
-        return f"{self.results}/benchmarks/{stem}.tsv"
+        return f"{self.benchmarks()}/{stem}.tsv"
 
     def runs(self) -> str:
         """One row per finished ``snakemake`` invocation: when, what, how long."""
         return f"{self.results}/runs.tsv"
+
+
+# -------------------------------------------------------------------- outside any preset
+RESULTS = "results"  # the folder of every preset's outputs (results/<preset>) and of what follows
+
+
+def bench_record(name: str, root: str = RESULTS) -> str:
+    """The record of a benchmark script (``benchmarks/<script>.py --output``): JSON, for
+    docs/results.md; ``name`` "*" gives the pattern of them all."""
+    return f"{root}/bench/{name}.json"
+
+
+def junit_report(root: str = RESULTS) -> str:
+    """The JUnit report of ``make test``."""
+    return f"{root}/tests.xml"

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from bnrank.streams import bootstrap_generator
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
@@ -47,7 +49,7 @@ def _pyplot():
 def ci95(values: np.ndarray, boots: int = 1000, seed: int = 0) -> tuple[float, float]:
     """95% percentile-bootstrap interval of the mean (seaborn's default band), vectorised."""
     values = np.asarray(values, float)
-    means = np.random.default_rng(seed).choice(values, (boots, len(values))).mean(1)
+    means = bootstrap_generator(seed).choice(values, (boots, len(values))).mean(1)
     return tuple(np.percentile(means, [2.5, 97.5]))
 
 
@@ -323,15 +325,16 @@ def fig7(table: pd.DataFrame) -> Figure:
 def fig10(table: pd.DataFrame) -> Figure:
     """Training accuracy (log axis) and the final layer's gradient alignment over iterations."""
     return _over_iterations(
-        table,
-        "alignment",
-        "gradient alignment (mean |cos| over pairs)",
-        "directional gradient vanishing",
+        table=table,
+        right="alignment",
+        right_label="gradient alignment (mean |cos| over pairs)",
+        title="directional gradient vanishing",
         log_accuracy=True,
     )
 
 
 def draw(
+    *,
     name: str,
     plot: Callable[..., Figure],
     table: pd.DataFrame,

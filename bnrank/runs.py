@@ -1,9 +1,20 @@
 """The workflow's bookkeeping, used by the Snakefile and the benchmarks, never by a job:
 the GPUs jobs can use, the package modules each job runs (its code inputs), the run log
 results/<preset>/runs.tsv, the machine a measurement was taken on, and benchmark records
-for docs/results.md."""
+for docs/results.md.
+
+Two functions here reach into Snakemake's ``Workflow`` beyond its documented use in a
+Snakefile, because nothing public does what they do: ``limit_resource`` (a global resource
+limit set by the workflow itself) and ``run_started`` (the jobs an invocation is about to
+run). The Snakefile and rules/*.smk use only ``workflow.basedir``, which Snakemake
+documents; tests/test_runs.py fails if a Snakemake upgrade changes what these two use."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from snakemake.workflow import Workflow
 
 
 def visible_gpus() -> int:
@@ -20,6 +31,16 @@ def visible_gpus() -> int:
         return 0
     listed = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True).stdout
     return sum(line.startswith("GPU ") for line in listed.splitlines())
+
+
+def limit_resource(workflow: Workflow, name: str, amount: int) -> None:
+    """At most ``amount`` of resource ``name`` in use by the jobs running at once, unless the
+    user gave a limit for it (``--resources name=N``, or a profile's ``resources``).
+
+    Snakemake takes global resource limits only from the command line, so this uses
+    ``Workflow.global_resources`` (the limits given) and ``Workflow.register_resource``."""
+    if name not in workflow.global_resources:
+        workflow.register_resource(name, amount)
 
 
 def package_files(script: str, root: str, package: str = "bnrank") -> list[str]:
@@ -81,8 +102,9 @@ def machine() -> dict[str, str]:
 RUN_COLUMNS = ["finished", "seconds", "targets", "jobs_run", "jobs_in_dag", "rules", "cores", "host", "cpu", "gpus"]
 
 
-def run_started(workflow) -> dict:
-    """What a ``snakemake`` invocation is about to do (its ``onstart`` hook)."""
+def run_started(workflow: Workflow) -> dict:
+    """What a ``snakemake`` invocation is about to do (its ``onstart`` hook): read from
+    ``Workflow.dag`` (its jobs, those that will run, the targets') and the cores it has."""
     import time
     from collections import Counter
 
@@ -133,6 +155,22 @@ def save_benchmark(path: str, command: str, description: str, rows: list[dict]) 
     }
     with open(path, "w") as f:
         json.dump(record, f, indent=1)
+
+
+def speed_comparison(reference: float, new: float) -> str:
+    """How ``new`` compares with ``reference`` (two wall times, in the same unit), as every
+    benchmark prints and records it: "2.1× faster" when ``new`` takes less time, "1.4×
+    slower" when it takes more, "as fast" when the ratio rounds to 1.0 either way. The
+    number beside it in a benchmark's JSON rows, ``speedup``, is ``reference / new``:
+    above 1, ``new`` is faster."""
+    if not (reference > 0 and new > 0):
+        raise ValueError(f"wall times must be positive, got reference {reference!r} and new {new!r}")
+    faster, slower = f"{reference / new:.1f}", f"{new / reference:.1f}"
+    if reference > new and faster != "1.0":
+        return f"{faster}× faster"
+    if new > reference and slower != "1.0":
+        return f"{slower}× slower"
+    return "as fast"
 
 
 def matmul_peak(device, dtype=None, n: int = 2048, repeats: int = 10) -> float:

@@ -345,24 +345,31 @@ class Settings:
 
     def training_job(self, experiment: str, variant: str) -> Training:
         e, t = self.experiments[experiment], self.training
-        return Training(e.epochs, e.batch, e.lrs[variant], e.train_samples, self.input_scale(variant), t.device)
+        return Training(
+            epochs=e.epochs,
+            batch=e.batch,
+            lrs=e.lrs[variant],
+            train_samples=e.train_samples,
+            input_scale=self.input_scale(variant),
+            device=t.device,
+        )
 
     def cnn_run(self, experiment: str, variant: str) -> CnnRun:
         e, c = self.cnn_experiments[experiment], self.cnn
         lr = e.lr * self.cnn_variants[variant].lr_factor
         return CnnRun(
-            e.iterations,
-            e.batch,
-            lr,
-            e.momentum,
-            e.weight_decay,
-            e.log_every,
-            c.checkpoint_every,
-            c.augment,
-            c.device,
-            c.precision,
-            c.channels_last,
-            c.compile,
+            iterations=e.iterations,
+            batch=e.batch,
+            lr=lr,
+            momentum=e.momentum,
+            weight_decay=e.weight_decay,
+            log_every=e.log_every,
+            checkpoint_every=c.checkpoint_every,
+            augment=c.augment,
+            device=c.device,
+            precision=c.precision,
+            channels_last=c.channels_last,
+            compile=c.compile,
         )
 
     def pretraining_of(self, variant: str) -> Pretraining | None:

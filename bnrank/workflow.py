@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 import traceback
 from collections.abc import Iterator
 
 
+class JobError(RuntimeError):
+    """A failure the user can remedy: its message says what is wrong and what to do."""
+
+
 @contextlib.contextmanager
 def logged(path: str) -> Iterator[None]:
-    """Send the job's output, and the traceback of any error, to its log file."""
+    """Send the job's output to its log file, with the traceback of an error; a ``JobError``
+    is reported by its message alone, in the log and on the job's standard error."""
     with open(path, "w") as log, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
         try:
             yield
+        except JobError as error:
+            for stream in (log, sys.__stderr__):
+                print(f"error: {error}", file=stream, flush=True)
+            raise SystemExit(1) from None
         except BaseException:
             traceback.print_exc()
             raise
@@ -47,11 +57,3 @@ def training_device(name: str):
     if name != "auto":
         return torch.device(name)
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-
-
-def fingerprint(**settings) -> str:
-    """A short hash of everything a training run depends on (guards checkpoint reuse)."""
-    import hashlib
-    import json
-
-    return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:16]

@@ -8,16 +8,16 @@ rule simulate_depth_sweep:
         code=code("simulate_depth_sweep.py"),
     output:
         paths.depth_sweep(),
+    log:
+        paths.log("simulate_depth_sweep"),
+    benchmark:
+        paths.benchmark("simulate_depth_sweep")
+    threads: S.chains.threads
     params:
         depth_sweep=plain(S.chains.depth_sweep),
         rank_notions=plain(S.rank_notions),
         seed=S.seed,
         dtype=S.chains.dtype,
-    threads: S.chains.threads
-    log:
-        paths.log("simulate_depth_sweep"),
-    benchmark:
-        paths.benchmark("simulate_depth_sweep")
     script:
         "../scripts/simulate_depth_sweep.py"
 
@@ -29,16 +29,16 @@ rule simulate_width_sweep:
     output:
         ranks=paths.width_sweep("{width}", "ranks"),
         moments=paths.width_sweep("{width}", "moments"),
+    log:
+        paths.log("simulate_width_sweep", "width{width}"),
+    benchmark:
+        paths.benchmark("simulate_width_sweep", "width{width}")
+    threads: S.chains.threads
     params:
         width_sweep=S.chains.width_sweep.job(),
         rank_notions=plain(S.rank_notions),
         seed=S.seed,
         dtype=S.chains.dtype,
-    threads: S.chains.threads
-    log:
-        paths.log("simulate_width_sweep", "width{width}"),
-    benchmark:
-        paths.benchmark("simulate_width_sweep", "width{width}")
     script:
         "../scripts/simulate_width_sweep.py"
 
@@ -49,14 +49,14 @@ rule simulate_spectrum:
         code=code("simulate_spectrum.py"),
     output:
         paths.spectrum(),
-    params:
-        spectrum=plain(S.chains.spectrum),
-        seed=S.seed,
-        dtype=S.chains.dtype,
-    threads: S.chains.threads
     log:
         paths.log("simulate_spectrum"),
     benchmark:
         paths.benchmark("simulate_spectrum")
+    threads: S.chains.threads
+    params:
+        spectrum=plain(S.chains.spectrum),
+        seed=S.seed,
+        dtype=S.chains.dtype,
     script:
         "../scripts/simulate_spectrum.py"

@@ -8,10 +8,10 @@ rule init_cnn:
         code=code("init_cnn.py"),
     output:
         paths.cnn_init("{architecture}", "{cnn_width}", "{cnn_norm}", "{cnn_scheme}", "{seed}"),
-    params:
-        base_seed=S.seed,
     log:
         paths.log("init_cnn", "{architecture}-width{cnn_width}_{cnn_norm}-{cnn_scheme}_seed{seed}"),
+    params:
+        base_seed=S.seed,
     script:
         "../scripts/init_cnn.py"
 
@@ -24,6 +24,13 @@ rule train_cnn:
         code=code("train_cnn.py"),
     output:
         paths.cnn_log("{experiment}", "{variant}", "{seed}"),
+    log:
+        paths.log("train_cnn", "{experiment}_{variant}_seed{seed}"),
+    benchmark:
+        paths.benchmark("train_cnn", "{experiment}_{variant}_seed{seed}")
+    threads: S.cnn.threads
+    resources:
+        gpu=TRAINING_GPUS,
     params:
         architecture=lambda w: S.cnn_experiments[w.experiment].architecture,
         variant=lambda w: plain(S.cnn_variants[w.variant]),
@@ -32,12 +39,5 @@ rule train_cnn:
         measurement=plain(S.measurement),
         base_seed=S.seed,
         checkpoint=lambda w: paths.cnn_checkpoint(w.experiment, w.variant, w.seed),
-    threads: S.cnn.threads
-    resources:
-        gpu=TRAINING_GPUS,
-    log:
-        paths.log("train_cnn", "{experiment}_{variant}_seed{seed}"),
-    benchmark:
-        paths.benchmark("train_cnn", "{experiment}_{variant}_seed{seed}")
     script:
         "../scripts/train_cnn.py"

@@ -8,7 +8,7 @@ from bnrank import config as config_checks
 from bnrank.figures import ARTEFACTS, FIGURES
 from bnrank.paths import Paths
 from bnrank.settings import CnnArchitecture, CnnNorm, CnnScheme, InitScheme, Norm, Settings, plain
-from bnrank.runs import package_files, run_finished, run_started, visible_gpus
+from bnrank.runs import limit_resource, package_files, run_finished, run_started, visible_gpus
 
 # Stop before any job runs when the config is invalid, naming each bad key; fills in
 # the schema's defaults.
@@ -25,8 +25,8 @@ paths = Paths(f"results/{S.preset}", S.data.directory)
 # machine has, and Slurm hands them out.
 GPUS = visible_gpus()
 TRAINING_GPUS = 1 if GPUS else 0
-if GPUS and "gpu" not in workflow.global_resources:
-    workflow.register_resource("gpu", GPUS)
+if GPUS:
+    limit_resource(workflow, "gpu", GPUS)
 
 
 wildcard_constraints:

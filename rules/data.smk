@@ -8,12 +8,12 @@ rule prepare_dataset:
         code=code("prepare_data.py"),
     output:
         paths.dataset("{dataset}"),
-    params:
-        sources=lambda w: data_sources(w.dataset),
-        cache=paths.downloads(),
     log:
         paths.dataset_log("{dataset}"),
     wildcard_constraints:
         dataset="fashion_mnist|cifar10|cifar10_synthetic",
+    params:
+        sources=lambda w: data_sources(w.dataset),
+        cache=paths.downloads(),
     script:
         "../scripts/prepare_data.py"

@@ -11,11 +11,11 @@ rule table:
         code=code("table.py"),
     output:
         paths.table("{figure}"),
+    log:
+        paths.log("table", "{figure}"),
     params:
         settings=lambda w: section(w.figure, "table"),
         context=lambda w: table_context(w.figure),
-    log:
-        paths.log("table", "{figure}"),
     script:
         "../scripts/table.py"
 
@@ -29,14 +29,14 @@ rule check_claims:
         report(
             paths.claims("{figure}"),
             caption="../report/claims.rst",
-            category="{figure}",
+            category=lambda w: paths.report_category(w.figure),
             labels=lambda w: {"figure": w.figure, "shows": "claims"},
         ),
+    log:
+        paths.log("check_claims", "{figure}"),
     params:
         thresholds=lambda w: section(w.figure, "claims"),
         note=lambda w: figure_note(w.figure),
-    log:
-        paths.log("check_claims", "{figure}"),
     script:
         "../scripts/claims.py"
 
@@ -51,16 +51,16 @@ rule plot:
         png=report(
             paths.figure("{figure}", "png"),
             caption="../report/figure.rst",
-            category="{figure}",
+            category=lambda w: paths.report_category(w.figure),
             labels=lambda w: {"figure": w.figure, "shows": "figure"},
         ),
+    log:
+        paths.log("plot", "{figure}"),
     params:
         title=lambda w: FIGURES[w.figure].title,
         preset=S.preset,
         label=lambda w: figure_note(w.figure),
         options=lambda w: plot_options(w.figure),
-    log:
-        paths.log("plot", "{figure}"),
     script:
         "../scripts/plot.py"
 
@@ -72,11 +72,11 @@ rule claims:
         code=code("claims_summary.py"),
     output:
         paths.claims_report(),
+    log:
+        paths.log("claims"),
     params:
         figures=list(FIGURES),
         title=f"Claims — preset {S.preset}" + (f" ({S.label})" if S.label else ""),
-    log:
-        paths.log("claims"),
     script:
         "../scripts/claims_summary.py"
 

@@ -6,10 +6,10 @@ rule init_weights:
         code=code("init_weights.py"),
     output:
         paths.init_weights("{dataset}", "{norm}", "{scheme}", "{depth}", "{seed}"),
+    log:
+        paths.log("init_weights", "{dataset}_{norm}-{scheme}_depth{depth}_seed{seed}"),
     params:
         network=plain(S.network),
         base_seed=S.seed,
-    log:
-        paths.log("init_weights", "{dataset}_{norm}-{scheme}_depth{depth}_seed{seed}"),
     script:
         "../scripts/init_weights.py"

@@ -10,6 +10,11 @@ rule measure_init:
         code=code("measure_init.py"),
     output:
         paths.init_ranks("{experiment}", "{variant}"),
+    log:
+        paths.log("measure_init", "{experiment}_{variant}"),
+    benchmark:
+        paths.benchmark("measure_init", "{experiment}_{variant}")
+    threads: S.training.threads
     params:
         grid=init_grid,
         dataset=lambda w: S.dataset_name(w.experiment),
@@ -19,10 +24,5 @@ rule measure_init:
         input_scale=lambda w: S.input_scale(w.variant),
         measurement=plain(S.measurement),
         base_seed=S.seed,
-    threads: S.training.threads
-    log:
-        paths.log("measure_init", "{experiment}_{variant}"),
-    benchmark:
-        paths.benchmark("measure_init", "{experiment}_{variant}")
     script:
         "../scripts/measure_init.py"

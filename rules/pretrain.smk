@@ -9,6 +9,11 @@ rule pretrain:
     output:
         weights=paths.pretrained_weights("{experiment}", "{variant}", "{depth}", "{seed}"),
         ranks=paths.pretrain_ranks("{experiment}", "{variant}", "{depth}", "{seed}"),
+    log:
+        paths.log("pretrain", "{experiment}_{variant}_depth{depth}_seed{seed}"),
+    benchmark:
+        paths.benchmark("pretrain", "{experiment}_{variant}_depth{depth}_seed{seed}")
+    threads: S.training.threads
     params:
         dataset=lambda w: S.dataset_name(w.experiment),
         network=plain(S.network),
@@ -17,10 +22,5 @@ rule pretrain:
         input_scale=lambda w: S.input_scale(w.variant),
         measurement=plain(S.measurement),
         base_seed=S.seed,
-    threads: S.training.threads
-    log:
-        paths.log("pretrain", "{experiment}_{variant}_depth{depth}_seed{seed}"),
-    benchmark:
-        paths.benchmark("pretrain", "{experiment}_{variant}_depth{depth}_seed{seed}")
     script:
         "../scripts/pretrain.py"

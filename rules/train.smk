@@ -14,6 +14,13 @@ rule train:
     output:
         metrics=paths.metrics("{experiment}", "{variant}", "{depth}"),
         ranks=paths.ranks("{experiment}", "{variant}", "{depth}"),
+    log:
+        paths.log("train", "{experiment}_{variant}_depth{depth}"),
+    benchmark:
+        paths.benchmark("train", "{experiment}_{variant}_depth{depth}")
+    threads: S.training.threads
+    resources:
+        gpu=TRAINING_GPUS,
     params:
         dataset=lambda w: S.dataset_name(w.experiment),
         norm=lambda w: S.variants[w.variant].norm,
@@ -24,13 +31,6 @@ rule train:
         base_seed=S.seed,
         checkpoint=lambda w: paths.checkpoint(w.experiment, w.variant, w.depth),
         store=lambda w: paths.finished_models(w.experiment, w.variant, w.depth),
-    threads: S.training.threads
-    resources:
-        gpu=TRAINING_GPUS,
-    log:
-        paths.log("train", "{experiment}_{variant}_depth{depth}"),
-    benchmark:
-        paths.benchmark("train", "{experiment}_{variant}_depth{depth}")
     script:
         "../scripts/train.py"
 
@@ -43,10 +43,10 @@ rule select_lr:
         code=code("select_lr.py"),
     output:
         paths.selected_lr("{experiment}"),
+    log:
+        paths.log("select_lr", "{experiment}"),
     params:
         lr_rule=S.training.lr_rule,
         seeds=lambda w: S.experiments[w.experiment].lr_selection_seeds,
-    log:
-        paths.log("select_lr", "{experiment}"),
     script:
         "../scripts/select_lr.py"

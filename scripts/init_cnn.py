@@ -4,8 +4,15 @@ import torch
 
 from bnrank import workflow
 from bnrank.nets import cnn
+from bnrank.streams import RunSeed
 
 with workflow.logged(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
     w, p = snakemake.wildcards, snakemake.params
-    state = cnn.initial_state(w.architecture, w.cnn_norm, w.cnn_scheme, float(w.cnn_width), (p.base_seed, int(w.seed)))
+    state = cnn.initial_state(
+        architecture=w.architecture,
+        norm=w.cnn_norm,
+        scheme=w.cnn_scheme,
+        width=float(w.cnn_width),
+        seed=RunSeed(p.base_seed, int(w.seed)),
+    )
     torch.save(state, snakemake.output[0])

@@ -8,4 +8,12 @@ from bnrank.figures import FIGURES
 with workflow.logged(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
     name, p = snakemake.wildcards.figure, snakemake.params
     table = pd.read_csv(snakemake.input[0])
-    plots.draw(name, FIGURES[name].plot, table, list(snakemake.output), p.preset, p.label, **p.options)
+    plots.draw(
+        name=name,
+        plot=FIGURES[name].plot,
+        table=table,
+        paths=list(snakemake.output),
+        preset=p.preset,
+        label=p.label,
+        **p.options,
+    )

@@ -8,11 +8,11 @@ with workflow.logged(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
     workflow.use_threads(snakemake.threads)
     p = snakemake.params
     ranks, moments = simulate.width_sweep(
-        int(snakemake.wildcards.width),
-        build(WidthSweep, p.width_sweep),
-        build(RankNotions, p.rank_notions),
-        p.seed,
-        p.dtype,
+        width=int(snakemake.wildcards.width),
+        sweep=build(WidthSweep, p.width_sweep),
+        notions=build(RankNotions, p.rank_notions),
+        seed=p.seed,
+        dtype=p.dtype,
     )
     ranks.to_csv(snakemake.output.ranks, index=False)
     moments.to_csv(snakemake.output.moments, index=False)

@@ -1,8 +1,10 @@
-"""Shared helpers: the repository root and a way to run the workflow in a scratch folder."""
+"""Shared helpers: the repository root, a copy of the workflow for tests that edit code,
+a way to run the workflow in a scratch folder, and the config a run reads."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +16,24 @@ REPO = Path(__file__).resolve().parents[1]
 QUICK = REPO / "presets" / "quick.yaml"
 # the end-to-end run: the quick preset, with the CNN figures shortened (tests/short_cnn.yaml)
 QUICK_RUN = (QUICK, REPO / "tests" / "short_cnn.yaml")
+# what the workflow is made of: a copy of these runs as the checkout does
+WORKFLOW = ("Snakefile", "config.yaml", "rules", "scripts", "bnrank", "schemas", "presets", "report")
+
+
+def copy_repository(to: Path) -> Path:
+    """A copy of the workflow (``WORKFLOW``) in the new folder ``to``, file times kept.
+
+    A test that edits code or config edits a copy, so that the checkout stays as it is
+    even when the test is killed; ``snakemake(..., repo=copy)`` runs the copy with its own
+    package. A run's jobs list the package modules they run by absolute path (their code
+    inputs), so a run made with one copy must be rerun or dry-run with the same copy."""
+    to.mkdir(parents=True)
+    for part in WORKFLOW:
+        if (REPO / part).is_dir():
+            shutil.copytree(REPO / part, to / part, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(REPO / part, to / part)
+    return to
 
 
 def snakemake(
@@ -22,15 +42,34 @@ def snakemake(
     configfiles: tuple[Path, ...] = (),
     env: dict[str, str] | None = None,
     timeout: float | None = None,
+    repo: Path = REPO,
 ) -> subprocess.CompletedProcess:
-    """Run this repository's workflow with ``workdir`` as its working directory (and
-    ``env`` added to the environment); subprocess.TimeoutExpired after ``timeout`` seconds."""
-    command = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(workdir), "--cores", "2"]
+    """Run the workflow of ``repo`` (this repository, or a copy of it: its Snakefile, and
+    its package for the jobs) with ``workdir`` as its working directory (and ``env`` added
+    to the environment); subprocess.TimeoutExpired after ``timeout`` seconds."""
+    command = [sys.executable, "-m", "snakemake", "-s", str(repo / "Snakefile"), "-d", str(workdir), "--cores", "2"]
     command += list(args)
     if configfiles:  # last: --configfile takes every argument after it
         command += ["--configfile", *map(str, configfiles)]
     env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+    if repo != REPO:  # the copy's package, not the installed one
+        env["PYTHONPATH"] = os.pathsep.join([str(repo), *filter(None, [env.get("PYTHONPATH")])])
     return subprocess.run(command, capture_output=True, text=True, env=env, cwd=workdir, timeout=timeout)
+
+
+def workflow_config(*configfiles: Path) -> dict:
+    """The config a run with these ``--configfile`` files reads: config.yaml with each file
+    merged over it in turn, as Snakemake merges them, checked with the schema's defaults
+    filled in, as the workflow checks it (rules/common.smk)."""
+    from snakemake.utils import update_config
+
+    from bnrank import config as config_checks
+
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    for path in configfiles:
+        update_config(config, yaml.safe_load(Path(path).read_text()))
+    config_checks.validate(config, str(REPO / "schemas" / "config.schema.yaml"))
+    return config
 
 
 def write_config(path: Path, overrides: dict) -> Path:
@@ -39,10 +78,17 @@ def write_config(path: Path, overrides: dict) -> Path:
 
 
 @pytest.fixture(scope="session")
-def quick_run(tmp_path_factory) -> Path:
+def quick_repo(tmp_path_factory) -> Path:
+    """The copy of the workflow that ``quick_run`` runs: every test that runs the workflow
+    in ``quick_run`` passes ``repo=quick_repo``; a test that edits a module edits it here."""
+    return copy_repository(tmp_path_factory.mktemp("workflow") / "repo")
+
+
+@pytest.fixture(scope="session")
+def quick_run(tmp_path_factory, quick_repo) -> Path:
     """Every figure of the quick preset (the CNNs shortened) and the claims, run once for
-    all end-to-end tests."""
+    all end-to-end tests, by the workflow in ``quick_repo``."""
     workdir = tmp_path_factory.mktemp("quick")
-    done = snakemake(workdir, "all", configfiles=QUICK_RUN)
+    done = snakemake(workdir, "all", configfiles=QUICK_RUN, repo=quick_repo)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return workdir

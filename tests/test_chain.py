@@ -5,8 +5,9 @@ import pytest
 import torch
 
 from bnrank.chains.chain import Chain, ChainError, batch_norm, run_chains
-from bnrank.chains.random import draw, run_keys
+from bnrank.chains.random import draw
 from bnrank.rank import rank_notions
+from bnrank.streams import chain_keys
 
 
 def naive_step(W, H, chain, center):
@@ -31,7 +32,7 @@ CHAINS = [
 @pytest.mark.parametrize("law", ["gaussian", "uniform"])
 def test_engine_matches_a_plain_loop(center, law):
     runs, d, n, steps = 3, 12, 9, 20
-    keys = run_keys(7, runs, 0)
+    keys = chain_keys("width_sweep_weights", 7, runs, 0)
     x0 = np.random.default_rng(0).standard_normal((runs, d, n))
     weights = draw(keys, law, steps, d * d).reshape(steps, runs, d, d)
     expected = np.repeat(x0[:, None], len(CHAINS), axis=1)
@@ -47,7 +48,7 @@ def test_engine_matches_a_plain_loop(center, law):
 
 def test_power_of_two_rescaling_is_exact():
     runs, d, steps = 2, 5, 40
-    keys = run_keys(1, runs, 0)
+    keys = chain_keys("width_sweep_weights", 1, runs, 0)
     x0 = np.random.default_rng(1).standard_normal((runs, d, d))
     weights = torch.from_numpy(draw(keys, "gaussian", steps, d * d).reshape(steps, runs, d, d))
     expected = torch.from_numpy(x0)
@@ -62,7 +63,7 @@ def test_power_of_two_rescaling_is_exact():
 
 
 def test_bn_rows_have_unit_mean_square_and_zero_mean_when_centred():
-    keys = run_keys(2, 4, 0)
+    keys = chain_keys("width_sweep_weights", 2, 4, 0)
     x0 = np.random.default_rng(2).standard_normal((4, 8, 16))
     chains = [Chain("bn", "linear"), Chain("bn", "linear", 0.1)]
     for _, H in run_chains(x0, chains, 50, range(1, 51, 7), keys, "uniform", center=True):
@@ -71,7 +72,7 @@ def test_bn_rows_have_unit_mean_square_and_zero_mean_when_centred():
 
 
 def test_unnormalised_chains_never_overflow():
-    keys = run_keys(3, 2, 0)
+    keys = chain_keys("width_sweep_weights", 3, 2, 0)
     x0 = np.random.default_rng(3).standard_normal((2, 32, 32))
     ((_, H),) = run_chains(x0, [Chain("none", "linear"), Chain("none", "relu")], 3000, [3000], keys, "uniform")
     assert np.isfinite(H).all()  # 32^1500 would overflow without rescaling
@@ -82,7 +83,7 @@ def test_same_seed_same_bits_and_runs_do_not_depend_on_each_other():
     chains = (Chain("bn", "relu"), Chain("none", "linear"))
 
     def final(runs, steps):
-        keys = run_keys(11, runs, 5)
+        keys = chain_keys("width_sweep_weights", 11, runs, 5)
         x0 = np.broadcast_to(np.eye(8), (runs, 8, 8))
         return [H.copy() for _, H in run_chains(x0, list(chains), steps, [10, steps], keys, "gaussian")]
 
@@ -95,7 +96,7 @@ def test_same_seed_same_bits_and_runs_do_not_depend_on_each_other():
 
 
 def test_a_dead_chain_stops_with_a_clear_error():
-    keys = run_keys(0, 1, 0)
+    keys = chain_keys("width_sweep_weights", 0, 1, 0)
     x0 = np.ones((1, 4, 6))
     x0[0, 2] = 0.0  # a zero row: BN divides 0 by 0 at the first layer
     chains = [Chain("bn", "linear", 0.01)]

@@ -8,6 +8,19 @@ import pandas as pd
 import pytest
 
 from bnrank import claims, tables
+from bnrank.claims.common import (
+    Comparison,
+    Favours,
+    Preference,
+    above,
+    at_least,
+    at_most,
+    below,
+    claim,
+    highest_of,
+    lowest_of,
+    within,
+)
 from bnrank.figures import FIGURES
 
 
@@ -486,3 +499,80 @@ def test_check_and_summary_carry_the_note():
     assert "2 holds, 0 fails, 0 not evaluated" in text
     assert "_Note: stand-in_" in text
     assert "collapses to a rank one matrix" in text  # the paper's sentence
+
+
+# ---------------------------------------------------------------- one claim: a value and one comparison
+
+COMPARISONS = [  # comparison, threshold, failing clause, a value that holds, one that fails
+    (at_most(0.5), "<= 0.5", "fails above 0.5", 0.5, 0.51),
+    (at_least(2), ">= 2", "fails below 2", 2, 1.99),
+    (below(0.9), "< 0.9", "fails at 0.9 or above", 0.89, 0.9),
+    (above(0), "> 0", "fails at 0 or below", 1e-9, 0),
+    (within(1.3, 1.7), "in [1.3, 1.7]", "fails outside [1.3, 1.7]", 1.7, 1.71),
+    (at_least(0.5 * math.sqrt(32), label="0.5·√d"), ">= 0.5·√d = 2.83", "fails below 0.5·√d", 2.9, 2.8),
+    (at_most(64, label="0.5 × width 128"), "<= 0.5 × width 128 = 64", "fails above 0.5 × width 128", 64, 65),
+    (
+        Favours("pretrained", 0.5),
+        "> 0, and better in > 0.5 of seed pairs",
+        "fails unless both favour pretrained",
+        Preference(advantage=0.1, fraction=0.6),
+        Preference(advantage=0.1, fraction=0.5),
+    ),
+]
+
+
+def a_claim(value, comparison):
+    return claim(name="c", paper="Sec. 1", measured="what is measured", value=value, comparison=comparison)
+
+
+@pytest.mark.parametrize(("comparison", "threshold", "failing", "holding", "failing_value"), COMPARISONS)
+def test_one_comparison_gives_the_threshold_the_failing_clause_and_the_status(
+    comparison, threshold, failing, holding, failing_value
+):
+    assert (comparison.threshold, comparison.failing) == (threshold, failing)
+    row = a_claim(holding, comparison)
+    assert list(row) == claims.COLUMNS
+    assert row["statement"] == f"what is measured; {failing}" and row["threshold"] == threshold
+    assert row["status"] == "holds" and row["value"] == float(holding)
+    assert a_claim(failing_value, comparison)["status"] == "fails"
+
+
+@pytest.mark.parametrize("comparison", [c for c, *_ in COMPARISONS])
+@pytest.mark.parametrize("value", [None, math.nan, np.float64("nan")])
+def test_no_value_is_not_evaluated(comparison, value):
+    row = a_claim(value, comparison)
+    assert row["status"] == "not evaluated" and math.isnan(row["value"])
+    assert row["threshold"] == comparison.threshold  # still says what it would be held to
+
+
+def test_a_preference_is_its_advantage_and_both_infinite_is_not_better():
+    p = Preference.of([1.0, 2.0], [3.0, 0.5], lower_is_better=True)
+    assert p.advantage == pytest.approx(0.25) and p.fraction == 0.5
+    row = a_claim(p, Favours("ours", 0.5))
+    assert row["value"] == pytest.approx(0.25) and row["status"] == "fails"  # half the pairs: not a majority
+    worse = Preference.of([math.inf], [math.inf], lower_is_better=True)
+    assert worse.advantage == -math.inf and a_claim(worse, Favours("ours", 0.0))["status"] == "fails"
+
+
+def test_a_comparison_needs_a_known_operator_and_a_matching_limit():
+    for op, limit in (("==", 1.0), ("in", 1.0), ("<=", (1.0, 2.0))):
+        with pytest.raises(ValueError):
+            Comparison(op, limit)
+
+
+def test_the_extreme_over_variants_is_unknown_when_one_has_no_value():
+    assert lowest_of({"a": 0.5, "b": 0.2}) == ("b", 0.2) and highest_of({"a": 0.5, "b": 0.2}) == ("a", 0.5)
+    for values in ({"a": math.nan, "b": 0.2}, {"b": 0.2, "a": math.nan}):
+        for extreme in (lowest_of, highest_of):
+            key, value = extreme(values)
+            assert key == "a" and math.isnan(value)
+
+
+@pytest.mark.parametrize("variant", ["none", "none_random"])
+def test_fig10_a_variant_without_alignment_leaves_the_claim_not_evaluated(variant):
+    """Not decided by the order of the variants: before, a random-data net with no
+    alignment at any iteration left the claim to the other net's curve (holds)."""
+    table = cnn_table({("alignment", variant, i): np.nan for i in (0, 50, 100)})
+    row = next(r for r in claims.fig10(table, **THRESHOLDS["fig10"]) if r["claim"] == "no_bn_gradients_aligned")
+    assert row["status"] == "not evaluated", row
+    assert row["deciding"].startswith(f"{variant} at no iteration"), row

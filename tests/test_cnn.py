@@ -7,13 +7,14 @@ import torch
 from torch import nn
 
 from bnrank.nets.cnn import ResNet50, ScaleOnlyBatchNorm2d, Vgg19, build_cnn, init_cnn
+from bnrank.streams import RunSeed, torch_generator
 
 
 @pytest.mark.parametrize(("architecture", "hidden"), [("vgg19", 512), ("resnet50", 2048)])
 @pytest.mark.parametrize("norm", ["bn", "bn_nocenter", "none"])
 def test_shapes_and_normalisation_layers(architecture, hidden, norm):
     width = 0.125
-    model = init_cnn(build_cnn(architecture, norm, width), "pytorch", 0)
+    model = init_cnn(build_cnn(architecture, norm, width), "pytorch", torch_generator("cnn_init", RunSeed(0, 0)))
     x = torch.rand(4, 3, 32, 32)
     assert model.last_hidden(x).shape == (4, round(hidden * width))
     assert model(x).shape == (4, 10)
@@ -50,15 +51,15 @@ def test_bn_without_centring_against_a_hand_computation():
 @pytest.mark.parametrize(("scheme", "mean_in_a"), [("pytorch", 0.0), ("asymmetric", 1.0)])
 def test_init_schemes_have_their_laws(scheme, mean_in_a):
     """U[−a, a] and U[0, 2a], a = 1/√fan_in: the same variance a²/3, means 0 and a."""
-    model = init_cnn(build_cnn("vgg19", "bn", 0.5), scheme, 1)
+    model = init_cnn(build_cnn("vgg19", "bn", 0.5), scheme, torch_generator("cnn_init", RunSeed(0, 1)))
     conv = [m for m in model.modules() if isinstance(m, nn.Conv2d)][5]
     a = 1 / math.sqrt(conv.weight[0].numel())
     w = conv.weight.flatten()
     assert w.mean().item() == pytest.approx(mean_in_a * a, abs=0.02 * a)
     assert w.var().item() == pytest.approx(a**2 / 3, rel=0.03)
     assert w.min() >= (mean_in_a - 1) * a and w.max() <= (mean_in_a + 1) * a
-    again = init_cnn(build_cnn("vgg19", "bn", 0.5), scheme, 1)
-    other = init_cnn(build_cnn("vgg19", "bn", 0.5), scheme, 2)
+    again = init_cnn(build_cnn("vgg19", "bn", 0.5), scheme, torch_generator("cnn_init", RunSeed(0, 1)))
+    other = init_cnn(build_cnn("vgg19", "bn", 0.5), scheme, torch_generator("cnn_init", RunSeed(0, 2)))
     first = next(again.parameters())
     assert torch.equal(first, next(model.parameters())) and not torch.equal(first, next(other.parameters()))
 
@@ -71,7 +72,7 @@ def test_bad_options_name_what_is_allowed():
     with pytest.raises(ValueError, match="must be positive"):
         build_cnn("resnet50", "bn", 0)
     with pytest.raises(ValueError, match="allowed: pytorch, asymmetric"):
-        init_cnn(build_cnn("vgg19", "bn", 0.25), "xavier_normal", 0)
+        init_cnn(build_cnn("vgg19", "bn", 0.25), "xavier_normal", torch_generator("cnn_init", RunSeed(0, 0)))
 
 
 def test_gradient_alignment_equals_the_cosine_of_per_sample_final_layer_gradients():
@@ -82,7 +83,7 @@ def test_gradient_alignment_equals_the_cosine_of_per_sample_final_layer_gradient
     from bnrank.nets.alignment import gradient_alignment
 
     torch.manual_seed(0)
-    model = init_cnn(build_cnn("vgg19", "bn", 0.125), "pytorch", 0).eval()
+    model = init_cnn(build_cnn("vgg19", "bn", 0.125), "pytorch", torch_generator("cnn_init", RunSeed(0, 0))).eval()
     x, y = torch.rand(6, 3, 32, 32), torch.randint(10, (6,))
     hidden = model.last_hidden(x).detach().double()
     classifier = model.classifier.double()

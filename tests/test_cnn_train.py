@@ -10,9 +10,11 @@ import pytest
 import torch
 
 from bnrank.nets import cnn_train
+from bnrank.nets.checkpoints import Checkpoint
 from bnrank.nets.cnn import build_cnn, init_cnn
 from bnrank.nets.cnn_train import Images, Standardise, augment, channel_statistics, epoch_plan, train_cnn
 from bnrank.settings import CnnRun, Measurement, RankNotions
+from bnrank.streams import RunSeed, torch_generator
 
 MEASUREMENT = Measurement(16, "float32", RankNotions((0.5,), 1e-9))
 RUN = CnnRun(
@@ -39,7 +41,7 @@ def images():
 
 
 def model(norm="bn", architecture="vgg19"):
-    return init_cnn(build_cnn(architecture, norm, 1 / 16), "pytorch", 0)
+    return init_cnn(build_cnn(architecture, norm, 1 / 16), "pytorch", torch_generator("cnn_init", RunSeed(0, 0)))
 
 
 def same(a, b):
@@ -47,10 +49,16 @@ def same(a, b):
 
 
 def run(images, net=None, checkpoint=None, run_id="a", **changes):
-    standardise = Standardise(*channel_statistics(images.x))
     settings = dataclasses.replace(RUN, **changes)
     return train_cnn(
-        net or model(), images, images.x[:16], standardise, (2020, 0), settings, MEASUREMENT, checkpoint, run_id
+        model=net or model(),
+        train=images,
+        probe=images.x[:16],
+        standardise=Standardise(*channel_statistics(images.x)),
+        seed=RunSeed(2020, 0),
+        run=settings,
+        measurement=MEASUREMENT,
+        checkpoint=None if checkpoint is None else Checkpoint(checkpoint, {"run": run_id}),
     )
 
 
@@ -65,9 +73,9 @@ def test_augment_crops_and_flips_each_sample_of_a_batch():
 
 
 def test_epoch_plans_depend_on_seed_and_epoch_only():
-    a, b = epoch_plan((1, 2), 3, 50, "cpu"), epoch_plan((1, 2), 3, 50, "cpu")
+    a, b = epoch_plan(RunSeed(1, 2), 3, 50, "cpu"), epoch_plan(RunSeed(1, 2), 3, 50, "cpu")
     assert all(torch.equal(getattr(a, f), getattr(b, f)) for f in ("order", "dx", "dy", "flip"))
-    assert not torch.equal(a.order, epoch_plan((1, 2), 4, 50, "cpu").order)
+    assert not torch.equal(a.order, epoch_plan(RunSeed(1, 2), 4, 50, "cpu").order)
     assert sorted(a.order.tolist()) == list(range(50)) and 0 <= a.dx.min() and a.dx.max() <= 2 * cnn_train.PAD
 
 
@@ -124,9 +132,10 @@ def test_the_probe_measurement_leaves_running_statistics_alone(images):
 
 
 def test_random_images_keep_the_labels(images):
-    noise = cnn_train.random_images(images, 3)
+    draw = lambda: cnn_train.random_images(images, torch_generator("random_images", RunSeed(0, 3)))  # noqa: E731
+    noise = draw()
     assert torch.equal(noise.y, images.y) and noise.x.dtype == torch.uint8
-    assert not torch.equal(noise.x, images.x) and torch.equal(noise.x, cnn_train.random_images(images, 3).x)
+    assert not torch.equal(noise.x, images.x) and torch.equal(noise.x, draw().x)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device; run where one is present")
@@ -140,7 +149,13 @@ def test_cnn_training_on_cuda_matches_the_cpu(images, precision, tolerance):
     standardise = Standardise(*channel_statistics(gpu_images.x))
     settings = dataclasses.replace(RUN, iterations=4, log_every=1, precision=precision, device="cuda")
     gpu = train_cnn(
-        model().cuda(), gpu_images, gpu_images.x[:16], standardise, (2020, 0), settings, MEASUREMENT, None, "a"
+        model=model().cuda(),
+        train=gpu_images,
+        probe=gpu_images.x[:16],
+        standardise=standardise,
+        seed=RunSeed(2020, 0),
+        run=settings,
+        measurement=MEASUREMENT,
     )
     for c, g in zip(cpu[1:], gpu[1:], strict=True):
         assert math.isclose(c["train_loss"], g["train_loss"], rel_tol=tolerance), (c, g)

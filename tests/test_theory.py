@@ -2,9 +2,10 @@ import numpy as np
 import pytest
 
 from bnrank.chains.chain import batch_norm
-from bnrank.chains.random import draw, run_keys
+from bnrank.chains.random import draw
 from bnrank.chains.theory import ergodic_average, lemma7_drift, lemma13_bound, moments, regularity_constant
 from bnrank.rank import eigenvalues, second_moment
+from bnrank.streams import chain_keys
 
 
 def test_lemma7_expected_drift_by_monte_carlo():
@@ -12,7 +13,7 @@ def test_lemma7_expected_drift_by_monte_carlo():
     d, n, samples, gamma = 8, 8, 200_000, 0.02
     H = batch_norm(np.random.default_rng(0).standard_normal((d, n)))
     M = second_moment(H)
-    W = draw(run_keys(0, 1, 0), "gaussian", samples, d * d)[:, 0].reshape(samples, d, d)
+    W = draw(chain_keys("width_sweep_weights", 0, 1, 0), "gaussian", samples, d * d)[:, 0].reshape(samples, d, d)
     frob2 = [np.square(second_moment(batch_norm(H + gamma * s * W @ H))).sum((-2, -1)) for s in (1, -1)]
     change = (frob2[0] + frob2[1]) / 2 - np.square(M).sum()  # antithetic pairs cancel odd orders
     mean, err = change.mean(), change.std() / np.sqrt(samples)

@@ -14,6 +14,7 @@ from bnrank import tables
 from bnrank.nets import data, experiments, init, mlp, pretrain, train
 from bnrank.nets.measure import layer_ranks
 from bnrank.settings import Measurement, Pretraining, RankNotions, Training
+from bnrank.streams import RunSeed, torch_generator
 
 ARCH = init.Architecture(inputs=3072, width=16, depth=3, norm="bn")
 
@@ -33,27 +34,27 @@ def random_split(samples: int, features: int, seed: int, low: int = 0) -> train.
 
 def test_init_schemes_have_their_laws():
     arch = init.Architecture(400, 300, 2)
-    p = init.init_params(arch, "pytorch", (1, 0), "x")
+    p = init.init_params(arch, "pytorch", RunSeed(1, 0), "x")
     a = 1 / math.sqrt(400)
     assert np.abs(p["W0"]).max() <= a and abs(p["W0"].mean()) < 0.01 * a
-    q = init.init_params(arch, "asymmetric", (1, 0), "x")
+    q = init.init_params(arch, "asymmetric", RunSeed(1, 0), "x")
     assert q["W0"].min() >= 0 and q["W0"].mean() == pytest.approx(a, rel=0.02)
     assert q["W0"].var() == pytest.approx(p["W0"].var(), rel=0.02)  # same variance a²/3
-    x = init.init_params(arch, "xavier_normal", (1, 0), "x")
+    x = init.init_params(arch, "xavier_normal", RunSeed(1, 0), "x")
     assert x["W0"].std() == pytest.approx(math.sqrt(2 / 700), rel=0.02)
-    again = init.init_params(arch, "pytorch", (1, 0), "x")
+    again = init.init_params(arch, "pytorch", RunSeed(1, 0), "x")
     assert all(np.array_equal(p[k], again[k]) for k in p)  # same seed, same weights
-    other = init.init_params(arch, "pytorch", (1, 1), "x")
+    other = init.init_params(arch, "pytorch", RunSeed(1, 1), "x")
     assert not np.array_equal(p["W0"], other["W0"])
     with pytest.raises(ValueError, match="allowed: pytorch"):
-        init.init_params(arch, "orthogonal", (1, 0), "x")
+        init.init_params(arch, "orthogonal", RunSeed(1, 0), "x")
     with pytest.raises(ValueError, match="depth"):
         init.Architecture(10, 10, 0)
 
 
 def test_batched_bn_matches_torch_batchnorm():
     arch = init.Architecture(inputs=20, width=12, depth=2, norm="bn")
-    params = mlp.stack([init.init_params(arch, "pytorch", (0, s), "x") for s in range(3)])
+    params = mlp.stack([init.init_params(arch, "pytorch", RunSeed(0, s), "x") for s in range(3)])
     x = torch.randn(3, 64, 20)
     logits, hidden = mlp.forward(arch, params, x, train=True, update_stats=True)
     for m in range(3):
@@ -76,11 +77,14 @@ def test_batched_bn_matches_torch_batchnorm():
 
 def test_batched_training_equals_training_each_model_alone(tiny):
     tr, te = tiny
-    starts = [init.init_params(ARCH, "pytorch", (0, s), "x") for s in range(2)]
-    seeds, lrs = [(0, 0), (0, 1)], [0.05, 0.01]
-    together, _, _ = train.train_batched(ARCH, mlp.stack(starts), lrs, seeds, tr, te, 2, 32, 1 / 255)
+    starts = [init.init_params(ARCH, "pytorch", RunSeed(0, s), "x") for s in range(2)]
+    seeds, lrs = [RunSeed(0, 0), RunSeed(0, 1)], [0.05, 0.01]
+    schedule = dict(train=tr, test=te, epochs=2, batch=32, scale=1 / 255)
+    together, _, _ = train.train_batched(arch=ARCH, params=mlp.stack(starts), lrs=lrs, seeds=seeds, **schedule)
     for m in range(2):
-        alone, _, _ = train.train_batched(ARCH, mlp.stack([starts[m]]), [lrs[m]], [seeds[m]], tr, te, 2, 32, 1 / 255)
+        alone, _, _ = train.train_batched(
+            arch=ARCH, params=mlp.stack([starts[m]]), lrs=[lrs[m]], seeds=[seeds[m]], **schedule
+        )
         a, b = pd.DataFrame(together).query("model == @m"), pd.DataFrame(alone)
         np.testing.assert_allclose(a["train_loss"].to_numpy(float), b["train_loss"].to_numpy(float), rtol=1e-4)
         np.testing.assert_allclose(a["test_acc"].to_numpy(float), b["test_acc"].to_numpy(float), atol=1e-6)
@@ -89,8 +93,18 @@ def test_batched_training_equals_training_each_model_alone(tiny):
 def test_a_diverging_model_is_marked_and_the_others_go_on(tiny):
     tr, te = tiny
     vanilla = init.Architecture(inputs=3072, width=16, depth=3, norm="none")
-    params = mlp.stack([init.init_params(vanilla, "pytorch", (0, 0), "x")] * 2)
-    metrics, _, _ = train.train_batched(vanilla, params, [1e6, 0.01], [(0, 0), (0, 0)], tr, te, 3, 32, 1.0)
+    params = mlp.stack([init.init_params(vanilla, "pytorch", RunSeed(0, 0), "x")] * 2)
+    metrics, _, _ = train.train_batched(
+        arch=vanilla,
+        params=params,
+        lrs=[1e6, 0.01],
+        seeds=[RunSeed(0, 0)] * 2,
+        train=tr,
+        test=te,
+        epochs=3,
+        batch=32,
+        scale=1.0,
+    )
     frame = pd.DataFrame(metrics)
     blown = frame[frame["model"] == 0]
     assert blown["diverged_epoch"].dropna().unique().tolist() == [1]
@@ -102,14 +116,17 @@ def test_a_diverging_model_is_marked_and_the_others_go_on(tiny):
 
 RESUMABLE = """
 import sys, time, torch, pandas as pd
+from pathlib import Path
 from bnrank.nets import data, init, mlp, train
+from bnrank.nets.checkpoints import Checkpoint
+from bnrank.streams import RunSeed
 d = data.synthetic_cifar10(0, 2048, 256)
 arch = init.Architecture(inputs=3072, width=32, depth=4, norm="bn")
-params = mlp.stack([init.init_params(arch, "pytorch", (0, s), "x") for s in range(2)])
+params = mlp.stack([init.init_params(arch, "pytorch", RunSeed(0, s), "x") for s in range(2)])
 slow = lambda epoch, p: (time.sleep(float(sys.argv[3])), [])[1]
-metrics, _, _ = train.train_batched(arch, params, [0.05, 0.01], [(0, 0), (0, 1)], train.Split(d.train_x, d.train_y),
-    train.Split(d.test_x, d.test_y), 5, 64, 1 / 255, checkpoint=__import__("pathlib").Path(sys.argv[1]),
-    on_epoch=slow, run_id="test")
+metrics, _, _ = train.train_batched(arch=arch, params=params, lrs=[0.05, 0.01], seeds=[RunSeed(0, 0), RunSeed(0, 1)],
+    train=train.Split(d.train_x, d.train_y), test=train.Split(d.test_x, d.test_y), epochs=5, batch=64, scale=1 / 255,
+    checkpoint=Checkpoint(Path(sys.argv[1]), {"run": "test"}), on_epoch=slow)
 pd.DataFrame(metrics).to_csv(sys.argv[2], index=False)
 """
 
@@ -138,9 +155,16 @@ def test_a_killed_run_resumes_and_ends_where_an_uninterrupted_one_does(tmp_path)
 def test_pretraining_raises_the_rank_bound():
     images = random_split(512, 100, seed=0)
     vanilla = init.Architecture(inputs=100, width=32, depth=8, norm="none")
-    params = mlp.stack([init.init_params(vanilla, "xavier_normal", (0, 0), "x")])
+    params = mlp.stack([init.init_params(vanilla, "xavier_normal", RunSeed(0, 0), "x")])
     settings = Pretraining(every=4, last=True, iterations=20, steps_per_batch=1, lr=0.03, batch=32, pre_activation=True)
-    log = pretrain.pretrain_rank(vanilla, params, images, settings, 1 / 255, 0)
+    log = pretrain.pretrain_rank(
+        arch=vanilla,
+        params=params,
+        data=images,
+        pretraining=settings,
+        scale=1 / 255,
+        generator=torch_generator("pretraining_batches", RunSeed(0, 0), vanilla.depth),
+    )
     assert [row["layer"] for row in log] == [4, 8]
     assert all(row["r_after"] > row["r_before"] for row in log)
     assert log[0]["r_after"] > 2 * log[0]["r_before"]
@@ -151,7 +175,7 @@ def test_pretraining_raises_the_rank_bound():
 def test_measured_rank_depends_on_the_dtype():
     """A deep vanilla ReLU net's float32 rank collapses to one, its float64 rank does not."""
     vanilla = init.Architecture(inputs=100, width=64, depth=24, norm="none")
-    params = mlp.stack([init.init_params(vanilla, "pytorch", (0, 0), "x")])
+    params = mlp.stack([init.init_params(vanilla, "pytorch", RunSeed(0, 0), "x")])
     probe = torch.rand(64, 100)
     notions = RankNotions(taus=(0.5,), eig_threshold=1e-9)
     f32 = layer_ranks(vanilla, params, probe, Measurement(64, "float32", notions), [24])[0]
@@ -182,12 +206,19 @@ def test_pretraining_objectives_take_the_same_direction():
     1/r(H) does, by a different amount."""
     images = random_split(256, 50, seed=1)
     arch = init.Architecture(inputs=50, width=16, depth=3, norm="none")
-    start = mlp.stack([init.init_params(arch, "xavier_normal", (0, 0), "x")])
+    start = mlp.stack([init.init_params(arch, "xavier_normal", RunSeed(0, 0), "x")])
     steps = {}
     for objective in ("inverse_r", "frobenius_over_trace"):
         params = {k: v.clone() for k, v in start.items()}
         settings = Pretraining(0, True, 1, 1, 1e-3, 64, False, objective)
-        pretrain.pretrain_rank(arch, params, images, settings, 1 / 255, 0)
+        pretrain.pretrain_rank(
+            arch=arch,
+            params=params,
+            data=images,
+            pretraining=settings,
+            scale=1 / 255,
+            generator=torch_generator("pretraining_batches", RunSeed(0, 0), arch.depth),
+        )
         steps[objective] = (params["W0"] - start["W0"]).flatten()
     a, b = steps["inverse_r"], steps["frobenius_over_trace"]
     assert torch.nn.functional.cosine_similarity(a, b, dim=0) > 0.999
@@ -196,7 +227,7 @@ def test_pretraining_objectives_take_the_same_direction():
 
 def test_pre_activation_rank_bound_is_measured_beside_the_output():
     arch = init.Architecture(inputs=20, width=16, depth=3, norm="bn")
-    params = mlp.stack([init.init_params(arch, "pytorch", (0, 0), "x")])
+    params = mlp.stack([init.init_params(arch, "pytorch", RunSeed(0, 0), "x")])
     probe = torch.rand(32, 20)
     notions = RankNotions(taus=(0.5,), eig_threshold=1e-9)
     row = layer_ranks(arch, params, probe, Measurement(32, "float64", notions), [3])[0]
@@ -213,14 +244,24 @@ def test_bn_is_evaluated_at_epoch_0_on_the_data_statistics():
     statistics, evaluation at epoch 0 equals a training-mode pass."""
     split = random_split(64, 20, seed=2, low=100)
     arch = init.Architecture(inputs=20, width=16, depth=2, norm="bn")
-    params = mlp.stack([init.init_params(arch, "pytorch", (0, 0), "x")])
+    params = mlp.stack([init.init_params(arch, "pytorch", RunSeed(0, 0), "x")])
     running_loss, _ = train.evaluate(arch, params, split, 1.0)
     data_loss, _ = train.evaluate(arch, params, split, 1.0, data_statistics=True)
     logits, _ = mlp.forward(arch, params, split.x.float()[None], train=True)
     expected = torch.nn.functional.cross_entropy(logits[0], split.y)
     assert data_loss.item() == pytest.approx(expected.item(), rel=1e-5)
     assert abs(running_loss.item() - data_loss.item()) > 0.1
-    metrics, _, _ = train.train_batched(arch, params, [0.01], [(0, 0)], split, split, 1, 32, 1.0)
+    metrics, _, _ = train.train_batched(
+        arch=arch,
+        params=params,
+        lrs=[0.01],
+        seeds=[RunSeed(0, 0)],
+        train=split,
+        test=split,
+        epochs=1,
+        batch=32,
+        scale=1.0,
+    )
     assert metrics[0]["epoch"] == 0 and metrics[0]["test_loss"] == pytest.approx(expected.item(), rel=1e-5)
 
 
@@ -229,11 +270,14 @@ def test_training_on_cuda_matches_the_cpu(tiny):
     """The same models, seeds and minibatches on a CUDA device end where they end on the
     CPU, to float32 accuracy, and the data stay on the device."""
     tr, te = tiny
-    starts = [init.init_params(ARCH, "pytorch", (0, s), "x") for s in range(2)]
-    seeds, lrs = [(0, 0), (0, 1)], [0.05, 0.01]
-    cpu, _, _ = train.train_batched(ARCH, mlp.stack(starts), lrs, seeds, tr, te, 2, 32, 1 / 255)
+    starts = [init.init_params(ARCH, "pytorch", RunSeed(0, s), "x") for s in range(2)]
+    seeds, lrs = [RunSeed(0, 0), RunSeed(0, 1)], [0.05, 0.01]
+    schedule = dict(lrs=lrs, seeds=seeds, epochs=2, batch=32, scale=1 / 255)
+    cpu, _, _ = train.train_batched(arch=ARCH, params=mlp.stack(starts), train=tr, test=te, **schedule)
     on = lambda s: train.Split(s.x.cuda(), s.y.cuda())  # noqa: E731
-    gpu, _, params = train.train_batched(ARCH, mlp.stack(starts, "cuda"), lrs, seeds, on(tr), on(te), 2, 32, 1 / 255)
+    gpu, _, params = train.train_batched(
+        arch=ARCH, params=mlp.stack(starts, "cuda"), train=on(tr), test=on(te), **schedule
+    )
     assert all(p.is_cuda for p in params.values())
     a, b = pd.DataFrame(cpu), pd.DataFrame(gpu)
     np.testing.assert_allclose(a["train_loss"].to_numpy(float), b["train_loss"].to_numpy(float), rtol=1e-3)
@@ -248,7 +292,7 @@ def grid(tmp_path):
     weights = []
     for s in range(3):
         weights.append(str(tmp_path / f"seed{s}.npz"))
-        init.save_params(weights[-1], init.init_params(ARCH, "pytorch", (0, s), "x"))
+        init.save_params(weights[-1], init.init_params(ARCH, "pytorch", RunSeed(0, s), "x"))
     measurement = Measurement(probe=32, dtype="float32", rank_notions=RankNotions(taus=(0.5,), eig_threshold=1e-9))
     trained = []
 
@@ -258,20 +302,20 @@ def grid(tmp_path):
         )
         counting = experiments.train_batched
 
-        def count(arch, params, rates, *rest):
-            trained.append(len(rates))
-            return counting(arch, params, rates, *rest)
+        def count(**arguments):
+            trained.append(len(arguments["lrs"]))
+            return counting(**arguments)
 
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(experiments, "train_batched", count)
             return experiments.train_runs(
-                "bn",
-                str(tmp_path / "data.pt"),
-                weights[: len(seeds)],
-                [(0, s) for s in seeds],
-                ARCH,
-                schedule,
-                measurement,
+                variant="bn",
+                dataset_path=str(tmp_path / "data.pt"),
+                weights=weights[: len(seeds)],
+                seeds=[RunSeed(0, s) for s in seeds],
+                arch=ARCH,
+                training=schedule,
+                measurement=measurement,
                 store=store,
                 code=code,
             )

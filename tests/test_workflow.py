@@ -7,8 +7,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -18,7 +16,8 @@ import pytest
 from bnrank.claims import COLUMNS, STATUSES
 from bnrank.figures import FIGURES
 from bnrank.paths import Paths
-from tests.conftest import QUICK, QUICK_RUN, REPO, snakemake, write_config
+from bnrank.settings import Settings
+from tests.conftest import QUICK, QUICK_RUN, copy_repository, snakemake, workflow_config, write_config
 
 TARGETS = [*FIGURES, "claims", "all"]
 TABLE_COLUMNS = {  # the columns each table must have beyond what its unit tests check
@@ -46,17 +45,90 @@ def planned_jobs(output: str) -> dict[str, int]:
     return {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)\s*$", stats, re.M)}
 
 
+# Job counts, from the config a test runs (workflow_config) and the figure registry: what
+# the rules make of them, so that a test holds for any sizes a preset sets.
+def settings(*configfiles: Path) -> Settings:
+    return Settings.from_config(workflow_config(*configfiles))
+
+
+def train_jobs(s: Settings, *experiments: str) -> int:
+    """`train`: one job per (variant, depth) of each experiment, its seeds and rates in one batch."""
+    return sum(len(s.experiments[e].variants) * len(s.experiments[e].depths) for e in experiments)
+
+
+def pretrain_jobs(s: Settings, *experiments: str) -> int:
+    """`pretrain`: one job per (pretrained variant, depth, seed), reported and selection seeds alike."""
+    total = 0
+    for name in experiments:
+        e = s.experiments[name]
+        pretrained = [v for v in e.variants if s.variants[v].pretrain]
+        total += len(pretrained) * len(e.depths) * len(e.seeds)
+    return total
+
+
+def init_weights_jobs(s: Settings, *experiments: str) -> int:
+    """`init_weights`: one job per initial-weights file the experiments start from or measure at
+    initialisation — per (data set, variant's norm and scheme, depth, seed): variants that
+    share a norm and a scheme share their weights."""
+    files = set()
+    for name in experiments:
+        e = s.experiments[name]
+        grid = [(d, seed) for d in e.depths for seed in e.seeds]
+        if e.measure_init:
+            grid += [(d, seed) for d in e.measure_init.depths for seed in range(e.measure_init.n_seeds)]
+        kinds = {(s.variants[v].norm, s.variants[v].init) for v in e.variants}
+        files |= {(s.dataset_name(name), *kind, *point) for kind in kinds for point in grid}
+    return len(files)
+
+
+def measure_init_jobs(s: Settings) -> int:
+    """`measure_init`: one job per variant of each experiment measured at initialisation."""
+    return sum(len(e.variants) for e in s.experiments.values() if e.measure_init)
+
+
+def cnn_jobs(config: dict, *figures: str) -> int:
+    """`train_cnn`: one job per (CNN experiment, variant, seed) that the figures show (figN.table.show)."""
+    s = Settings.from_config(config)
+    return len(
+        {
+            (FIGURES[f].experiment, variant, seed)
+            for f in figures
+            for variant in config[f]["table"]["show"]
+            for seed in s.cnn_experiments[FIGURES[f].experiment].seeds
+        }
+    )
+
+
+def figure_jobs(figures: list[str]) -> dict[str, int]:
+    """A table, a claims check and a picture per figure, and the claims report and `all` once."""
+    n = len(figures)
+    return {"table": n, "check_claims": n, "plot": n, "claims": 1, "all": 1}
+
+
+def figures_reading(*artefacts: str) -> list[str]:
+    """The figures whose tables read any of these artefacts (bnrank.figures.ARTEFACTS)."""
+    return [name for name, f in FIGURES.items() if set(artefacts) & set(f.reads)]
+
+
+CHAIN_FIGURES = figures_reading("depth_sweep", "width_ranks", "width_moments", "spectrum")
+CNN_FIGURES = figures_reading("cnn_logs")
+
+
 @pytest.mark.parametrize("preset", [(), (QUICK,)], ids=["paper", "quick"])
 def test_every_target_dry_runs(tmp_path, preset):
     done = snakemake(tmp_path, "-n", *TARGETS, configfiles=preset)
     assert done.returncode == 0, done.stderr
     jobs = planned_jobs(done.stdout)
-    n = len(FIGURES)
-    assert jobs["simulate_width_sweep"] == 6 and jobs["table"] == n and jobs["plot"] == n and jobs["check_claims"] == n
-    # Fig 1's rank at init keeps the paper's grid in every preset: 17 depths × 2 variants × 5 seeds
-    assert jobs["init_weights"] >= 170 and jobs["measure_init"] == 2
-    # Fig 1: depths × 2 variants; Figs 4, 12: 2 or 3 depths × 4 variants; Fig 6: 5 variants
-    assert jobs["train"] == (5 * 2 + 8 + 8 + 5 if preset else 34 + 12 + 12 + 5)
+    s = settings(*preset)
+    n = len(FIGURES)  # one table, picture and claims check per figure
+    assert jobs["table"] == n and jobs["plot"] == n and jobs["check_claims"] == n
+    assert jobs["simulate_width_sweep"] == len(s.chains.width_sweep.widths)  # one job per width
+    # Fig 1's rank at init keeps the paper's grid in every preset (17 depths × 5 seeds per norm)
+    assert jobs["init_weights"] == init_weights_jobs(s, *s.experiments)
+    assert jobs["measure_init"] == measure_init_jobs(s)
+    assert jobs["train"] == train_jobs(s, *s.experiments)
+    assert jobs["pretrain"] == pretrain_jobs(s, *s.experiments)
+    assert jobs["train_cnn"] == cnn_jobs(workflow_config(*preset), *CNN_FIGURES)
 
 
 @pytest.mark.parametrize(("visible", "asked"), [("", "gpu=0"), ("0", "gpu=1"), ("0,1", "gpu=1")])
@@ -144,14 +216,7 @@ def test_a_failing_chain_leaves_no_output(tmp_path):
 def test_a_new_figure_is_one_registry_entry(tmp_path):
     """A figure that reuses an existing experiment: one entry in bnrank/figures.py and its
     config section, and `snakemake -n fig99` plans its whole chain of jobs."""
-    copy = tmp_path / "repo"
-    copy.mkdir()
-    for part in ("Snakefile", "config.yaml", "rules", "scripts", "bnrank", "schemas", "presets", "report"):
-        (shutil.copytree if (REPO / part).is_dir() else shutil.copy)(
-            REPO / part,
-            copy / part,
-            **({"ignore": shutil.ignore_patterns("__pycache__")} if (REPO / part).is_dir() else {}),
-        )
+    copy = copy_repository(tmp_path / "repo")
     entry = (
         '\nFIGURES["fig99"] = Figure("fig99", "Fig 4\'s runs again", tables.training_curves, claims.fig4, plots.fig4,'
         ' experiment="fig4")\n'
@@ -159,21 +224,19 @@ def test_a_new_figure_is_one_registry_entry(tmp_path):
     with open(copy / "bnrank" / "figures.py", "a") as f:
         f.write(entry)
     section = write_config(tmp_path / "fig99.yaml", {"fig99": {"claims": {"seed_majority": 0.5}}})
-    command = [sys.executable, "-m", "snakemake", "-s", str(copy / "Snakefile"), "-d", str(tmp_path), "--cores", "1"]
-    command += ["-n", "fig99", "--configfile", str(QUICK), str(section)]
-    env = {**os.environ, "PYTHONPATH": str(copy)}  # the copy's package, not the installed one
-    done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp_path)
+    done = snakemake(tmp_path, "-n", "fig99", configfiles=(QUICK, section), repo=copy)
     assert done.returncode == 0, done.stderr[-3000:]
     jobs = planned_jobs(done.stdout)
+    s = settings(QUICK)  # fig99's section holds a threshold only: it adds no job
     assert jobs == {
         "fig99": 1,
         "table": 1,
         "check_claims": 1,
         "plot": 1,
         "select_lr": 1,
-        "train": 8,  # 4 variants × 2 depths
-        "pretrain": 12,  # 2 pretrained variants × 2 depths × 3 seeds (2 reported, 1 to select the rate on)
-        "init_weights": 12,  # 2 depths × 3 seeds × {none-xavier_normal, bn-pytorch}
+        "train": train_jobs(s, "fig4"),
+        "pretrain": pretrain_jobs(s, "fig4"),
+        "init_weights": init_weights_jobs(s, "fig4"),
         "prepare_dataset": 1,
     }
     assert "results/quick/figures/fig99.png" in done.stdout
@@ -216,8 +279,8 @@ def test_quick_preset_end_to_end(quick_run):
 
 
 @pytest.mark.slow
-def test_complete_run_has_nothing_left_to_do(quick_run):
-    done = snakemake(quick_run, "-n", "all", configfiles=QUICK_RUN)
+def test_complete_run_has_nothing_left_to_do(quick_run, quick_repo):
+    done = snakemake(quick_run, "-n", "all", configfiles=QUICK_RUN, repo=quick_repo)
     assert "Nothing to be done" in done.stdout + done.stderr
 
 
@@ -236,13 +299,17 @@ def test_complete_run_has_nothing_left_to_do(quick_run):
             {"plot": 1, "check_claims": 1, "claims": 1, "all": 1},  # Fig 8 draws its bound
         ),
         ({"chains": {"width_sweep": {"widths": [8, 16, 32, 64, 128, 256, 512]}}}, None),
-        (
+        (  # every training job of Fig 6
             {"experiments": {"fig6": {"epochs": 4}}},
-            {"train": 5, "select_lr": 1, "table": 1, "plot": 1, "check_claims": 1, "claims": 1, "all": 1},
+            lambda config: {
+                "train": train_jobs(Settings.from_config(config), "fig6"),
+                "select_lr": 1,
+                **figure_jobs(["fig6"]),
+            },
         ),
-        (
+        (  # every ResNet-50 run, which Fig 13 only shows
             {"cnn_experiments": {"resnet50": {"iterations": 50}}},
-            {"train_cnn": 6, "table": 1, "plot": 1, "check_claims": 1, "claims": 1, "all": 1},  # Fig 13 only
+            lambda config: {"train_cnn": cnn_jobs(config, "fig13"), **figure_jobs(["fig13"])},
         ),
         ({"fig7": {"claims": {"max_r_ratio": 2.0}}}, {"check_claims": 1, "claims": 1, "all": 1}),
     ],
@@ -257,16 +324,17 @@ def test_complete_run_has_nothing_left_to_do(quick_run):
         "fig7-threshold",
     ],
 )
-def test_changing_one_setting_reruns_only_its_jobs(quick_run, tmp_path, override, expected):
+def test_changing_one_setting_reruns_only_its_jobs(quick_run, quick_repo, tmp_path, override, expected):
     change = write_config(tmp_path / "change.yaml", override)
-    done = snakemake(quick_run, "-n", "all", configfiles=(*QUICK_RUN, change))
+    done = snakemake(quick_run, "-n", "all", configfiles=(*QUICK_RUN, change), repo=quick_repo)
     assert done.returncode == 0, done.stderr
     jobs = planned_jobs(done.stdout)
-    if expected is None:  # a new width simulates that width only, then redraws Figs 3, 8, 9
+    if expected is None:  # a new width simulates that width only, then redraws the figures of the width sweep
+        redrawn = len(figures_reading("width_ranks", "width_moments"))  # Figs 3, 8, 9
         assert jobs["simulate_width_sweep"] == 1 and "simulate_depth_sweep" not in jobs
-        assert jobs["table"] == 3 and jobs["plot"] == 3
-    else:
-        assert jobs == expected
+        assert jobs["table"] == redrawn and jobs["plot"] == redrawn
+    else:  # counts that depend on sizes are computed from the config this run reads
+        assert jobs == (expected(workflow_config(*QUICK_RUN, change)) if callable(expected) else expected)
 
 
 @pytest.mark.slow
@@ -275,44 +343,40 @@ def test_changing_one_setting_reruns_only_its_jobs(quick_run, tmp_path, override
     [
         (  # the registry imports the plots: tables, claims and pictures are redrawn, nothing retrained
             "bnrank/plots.py",
-            {"table": 13, "check_claims": 13, "plot": 13, "claims": 1, "all": 1},
+            lambda config: figure_jobs(list(FIGURES)),
         ),
-        (  # the CNN trainer: the 18 CNN runs and their four figures, not their initial weights
+        (  # the CNN trainer: every CNN run and the CNN figures, not their initial weights
             "bnrank/nets/cnn_train.py",
-            {"train_cnn": 18, "table": 4, "check_claims": 4, "plot": 4, "claims": 1, "all": 1},
+            lambda config: {"train_cnn": cnn_jobs(config, *CNN_FIGURES), **figure_jobs(CNN_FIGURES)},
         ),
-        (  # the chain engine: the five simulations and the four chain figures
+        (  # the chain engine: every simulation (one job per width of the width sweep) and the chain figures
             "bnrank/chains/chain.py",
-            {
+            lambda config: {
                 "simulate_depth_sweep": 1,
-                "simulate_width_sweep": 6,
+                "simulate_width_sweep": len(config["chains"]["width_sweep"]["widths"]),
                 "simulate_spectrum": 1,
-                "table": 4,
-                "check_claims": 4,
-                "plot": 4,
-                "claims": 1,
-                "all": 1,
+                **figure_jobs(CHAIN_FIGURES),
             },
         ),
     ],
     ids=["plots", "cnn_train", "chain"],
 )
-def test_editing_a_module_reruns_the_jobs_that_run_it(quick_run, module, expected):
-    path = REPO / module
+def test_editing_a_module_reruns_the_jobs_that_run_it(quick_run, quick_repo, module, expected):
+    path = quick_repo / module  # the copy the quick run was made with: the checkout is never edited
     before, text = path.stat(), path.read_text()
     try:  # an edit: new content (Snakemake compares checksums, not only times) and a newer time
         path.write_text(text + "\n# edited\n")
         os.utime(path, (before.st_atime, time.time() + 60))
-        done = snakemake(quick_run, "-n", "all", configfiles=QUICK_RUN)
-    finally:
+        done = snakemake(quick_run, "-n", "all", configfiles=QUICK_RUN, repo=quick_repo)
+    finally:  # as it was, for the other tests of the quick run
         path.write_text(text)
         os.utime(path, (before.st_atime, before.st_mtime))
     assert done.returncode == 0, done.stderr
-    assert planned_jobs(done.stdout) == expected
+    assert planned_jobs(done.stdout) == expected(workflow_config(*QUICK_RUN))
 
 
 @pytest.mark.slow
-def test_a_new_seed_or_rate_trains_only_the_new_models(quick_run, tmp_path):
+def test_a_new_seed_or_rate_trains_only_the_new_models(quick_run, quick_repo, tmp_path):
     run = tmp_path / "run"  # a copy of the finished quick run, grown by one seed and one rate
     shutil.copytree(quick_run, run, symlinks=True)
     results = Paths(str(run / "results" / "quick"), "unused")
@@ -321,10 +385,10 @@ def test_a_new_seed_or_rate_trains_only_the_new_models(quick_run, tmp_path):
         tmp_path / "grow.yaml",
         {"experiments": {"fig1": {"n_seeds": 3, "lrs": {"vanilla": [0.1, 0.01, 0.05], "bn": [0.1, 0.01, 0.05]}}}},
     )
-    planned = snakemake(run, "-n", "all", configfiles=(*QUICK_RUN, grow))
+    planned = snakemake(run, "-n", "all", configfiles=(*QUICK_RUN, grow), repo=quick_repo)
     assert planned.returncode == 0, planned.stderr
     assert planned_jobs(planned.stdout) == {  # (seed 3's start weights exist: Fig 1 measures 5 seeds at init)
-        "train": 2 * 5,  # every (variant, depth): each has new models
+        "train": train_jobs(settings(*QUICK_RUN, grow), "fig1"),  # every (variant, depth): each has new models
         "select_lr": 1,
         "table": 1,
         "plot": 1,
@@ -332,7 +396,7 @@ def test_a_new_seed_or_rate_trains_only_the_new_models(quick_run, tmp_path):
         "claims": 1,
         "all": 1,
     }
-    done = snakemake(run, "all", configfiles=(*QUICK_RUN, grow))
+    done = snakemake(run, "all", configfiles=(*QUICK_RUN, grow), repo=quick_repo)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     for variant in ("vanilla", "bn"):  # 4 seeds × 3 rates: 2 × 3 finished before, and 6 new
         log = Path(results.log("train", f"fig1_{variant}_depth4")).read_text()
@@ -345,23 +409,41 @@ def test_a_new_seed_or_rate_trains_only_the_new_models(quick_run, tmp_path):
 
 
 @pytest.mark.slow
-def test_deleting_a_figure_redraws_that_figure_only(quick_run):
+def test_deleting_a_figure_redraws_that_figure_only(quick_run, quick_repo):
     png = Paths(str(quick_run / "results" / "quick"), "unused").figure("fig7", "png")
     os.rename(png, png + ".kept")
     try:
-        done = snakemake(quick_run, "-n", "all", configfiles=QUICK_RUN)
+        done = snakemake(quick_run, "-n", "all", configfiles=QUICK_RUN, repo=quick_repo)
     finally:
         os.rename(png + ".kept", png)
     assert planned_jobs(done.stdout) == {"plot": 1, "all": 1}
     assert "wildcards: figure=fig7" in done.stdout
 
 
+def test_the_report_lists_the_figures_in_the_papers_order():
+    """Snakemake's report lists its categories sorted as text: one per figure, zero-padded."""
+    paths = Paths("results/quick", "unused")
+    categories = [paths.report_category(f) for f in FIGURES]
+    assert categories[:2] == ["Fig 01", "Fig 02"] and categories[-1] == "Fig 13"
+    assert sorted(categories, key=str.casefold) == categories  # fig1, fig2, …, fig13
+    assert sorted(FIGURES) != list(FIGURES)  # as the names alone would not be: fig1, fig10, …
+    assert paths.report_category("fig99") == "Fig 99" and paths.report_category("extra") == "extra"
+
+
 @pytest.mark.slow
-def test_the_report_holds_every_figure_with_its_caption_and_claims(quick_run):
-    done = snakemake(quick_run, "--report", "report.html", configfiles=QUICK_RUN)
+def test_the_report_holds_every_figure_with_its_caption_and_claims(quick_run, quick_repo):
+    done = snakemake(quick_run, "--report", "report.html", configfiles=QUICK_RUN, repo=quick_repo)
     assert done.returncode == 0, done.stderr
     html = (quick_run / "report.html").read_text()
     results = Paths("results/quick", "unused")
+    # the menu: the categories the report embeds, sorted as its script sorts them (text order),
+    # each holding one figure's picture and claims, in the paper's order
+    at = html.index("var categories = ") + len("var categories = ")
+    categories, _ = json.JSONDecoder().raw_decode(html, at)
+    menu = sorted(categories, key=str.casefold)
+    shown = [{Path(file).stem for files in categories[c].values() for file in files} for c in menu]
+    assert shown == [{figure} for figure in FIGURES]
+    assert menu == [results.report_category(figure) for figure in FIGURES]
     for figure, entry in FIGURES.items():
         png = html.index(f'"{results.figure(figure, "png")}": {{')
         caption = re.search(r'"caption": ("(?:[^"\\]|\\.)*")', html[png:]).group(1)  # the entry's own caption

@@ -123,7 +123,7 @@ def run_chains(
     """Advance R runs of K chains from ``x0`` for ``steps`` layers.
 
     ``x0`` has shape (R, d, N) (every chain of a run starts from its run's input) or
-    (R, K, d, N); ``keys`` holds one random key per run (``bnrank.random.run_keys``).
+    (R, K, d, N); ``keys`` holds one random key per run (``bnrank.streams.chain_keys``).
     Yields ``(ℓ, H_ℓ)`` for every ℓ in ``record`` (0 is the input), with ``H_ℓ`` of
     shape (R, K, d, N); it is overwritten by the next step, so use it before asking
     for the next. BN chains are at unit row mean square; unnormalised chains at a

@@ -115,12 +115,6 @@ def _fill(out, keys, first, gaussian, ki, wi, fi):  # pragma: no cover - compile
                 out[t, r, i] = _SQRT3 * (2.0 * _unit(_bits(key, c)) - 1.0)
 
 
-def run_keys(seed: int, runs: int, *stream: int) -> np.ndarray:
-    """One 64-bit key per run; run r's key depends on (seed, stream, r) only."""
-    root = np.random.SeedSequence(seed, spawn_key=stream)
-    return np.array([s.generate_state(1, np.uint64)[0] for s in root.spawn(runs)], dtype=np.uint64)
-
-
 def draw(keys: np.ndarray, law: str, steps: int, n: int, first: int = 0, out: np.ndarray | None = None) -> np.ndarray:
     """(steps, R, n) i.i.d. zero-mean, unit-variance numbers (Def. 1), n per step: for
     run r, row t holds step ``first + t`` of the run's stream, whatever ``steps`` is."""

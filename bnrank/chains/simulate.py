@@ -14,14 +14,13 @@ import numpy as np
 import pandas as pd
 
 from bnrank.chains.chain import DTYPES, Chain, batch_norm, run_chains
-from bnrank.chains.random import draw, run_keys
+from bnrank.chains.random import draw
 from bnrank.chains.theory import moments
 from bnrank.rank import eigenvalues, rank_notions
 from bnrank.settings import DepthSweep, RankNotions, Spectrum, WidthSweep
+from bnrank.streams import chain_keys
 
 NETWORK_NAMES = {"bn": "bn", "none": "vanilla"}
-# first spawn-key entry of each experiment's random streams
-_DEPTH_KEY, _WIDTH_KEY, _SPECTRUM_KEY = 2, 3, 4
 
 
 def _gaussian(keys: np.ndarray, rows: int, cols: int, dtype: str) -> np.ndarray:
@@ -48,22 +47,32 @@ def depth_sweep(sweep: DepthSweep, notions: RankNotions, seed: int, dtype: str) 
     ``measure_every`` layers and at the last layer.
     """
     chains = [Chain(norm, act) for act in sweep.activations for norm in ("bn", "none")]
-    x0 = _gaussian(run_keys(seed, sweep.runs, _DEPTH_KEY, 0), sweep.width, sweep.batch, dtype)
+    x0 = _gaussian(chain_keys("depth_sweep_inputs", seed, sweep.runs), sweep.width, sweep.batch, dtype)
     record = sorted({*range(0, sweep.layers + 1, sweep.measure_every), sweep.layers})
     index = {
         "network": [NETWORK_NAMES[c.norm] for c in chains],
         "activation": [c.activation for c in chains],
     }
     rows = []
-    keys = run_keys(seed, sweep.runs, _DEPTH_KEY, 1)
-    for layer, H in run_chains(x0, chains, sweep.layers, record, keys, sweep.weights, sweep.center, label="fig2"):
+    keys = chain_keys("depth_sweep_weights", seed, sweep.runs)
+    states = run_chains(
+        x0=x0,
+        chains=chains,
+        steps=sweep.layers,
+        record=record,
+        keys=keys,
+        weights=sweep.weights,
+        center=sweep.center,
+        label="fig2",
+    )
+    for layer, H in states:
         rows += _rows(layer, rank_notions(H, notions.taus, notions.eig_threshold), index)
     table = pd.DataFrame(rows).rename(columns={"layer": "depth"}).assign(d=sweep.width)
     return table.sort_values(["activation", "network", "run", "depth"], ignore_index=True)
 
 
 def width_sweep(
-    width: int, sweep: WidthSweep, notions: RankNotions, seed: int, dtype: str
+    *, width: int, sweep: WidthSweep, notions: RankNotions, seed: int, dtype: str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Figs 3a, 8, 9: linear BN chains of one width, one per γ, from M₀ = I (N = d).
 
@@ -77,8 +86,17 @@ def width_sweep(
     record = [ell for ell in sorted(rank_steps | moment_steps) if ell > sweep.burn_in]
     index = {"gamma": list(sweep.gammas)}
     ranks, stats = [], []
-    keys = run_keys(seed, sweep.runs, _WIDTH_KEY, width)
-    chain_states = run_chains(x0, chains, sweep.steps, record, keys, sweep.weights, sweep.center, label="figs 3a, 8, 9")
+    keys = chain_keys("width_sweep_weights", seed, sweep.runs, width)
+    chain_states = run_chains(
+        x0=x0,
+        chains=chains,
+        steps=sweep.steps,
+        record=record,
+        keys=keys,
+        weights=sweep.weights,
+        center=sweep.center,
+        label="figs 3a, 8, 9",
+    )
     for layer, H in chain_states:
         if layer in moment_steps:
             stats += _rows(layer, moments(H), index)
@@ -95,14 +113,24 @@ def spectrum(spectrum: Spectrum, seed: int, dtype: str) -> pd.DataFrame:
     unit diagonal. X is batch-normalised before layer 0, like every later layer.
     """
     s = spectrum
-    signs = np.sign(draw(run_keys(seed, s.runs, _SPECTRUM_KEY, 0), "uniform", 1, s.width)[0])[:, :, None]
-    collinear = signs * _gaussian(run_keys(seed, s.runs, _SPECTRUM_KEY, 1), 1, s.width, dtype)
-    noise = np.sqrt(s.noise) * _gaussian(run_keys(seed, s.runs, _SPECTRUM_KEY, 2), s.width, s.width, dtype)
+    signs = np.sign(draw(chain_keys("spectrum_signs", seed, s.runs), "uniform", 1, s.width)[0])[:, :, None]
+    collinear = signs * _gaussian(chain_keys("spectrum_inputs", seed, s.runs), 1, s.width, dtype)
+    noise = np.sqrt(s.noise) * _gaussian(chain_keys("spectrum_noise", seed, s.runs), s.width, s.width, dtype)
     x0 = batch_norm(collinear + noise, s.center)
     rows = []
     chain = Chain("bn", "linear", s.gamma)
-    keys = run_keys(seed, s.runs, _SPECTRUM_KEY, 3)
-    for layer, H in run_chains(x0, [chain], s.layers, range(s.layers + 1), keys, s.weights, s.center, label="fig3b"):
+    keys = chain_keys("spectrum_weights", seed, s.runs)
+    states = run_chains(
+        x0=x0,
+        chains=[chain],
+        steps=s.layers,
+        record=range(s.layers + 1),
+        keys=keys,
+        weights=s.weights,
+        center=s.center,
+        label="fig3b",
+    )
+    for layer, H in states:
         lam = eigenvalues(H[:, 0])[:, : s.top]
         rows += [
             {"run": r, "layer": layer, "index": i + 1, "eigenvalue": v}

@@ -30,12 +30,12 @@ import math
 import typing
 from collections.abc import Callable
 
-import numpy as np
 import torch
 from torch import Tensor, nn
 from torchvision.models.resnet import Bottleneck
 
 from bnrank.settings import CnnArchitecture, CnnNorm, CnnScheme
+from bnrank.streams import RunSeed, torch_generator
 
 VGG19_LAYERS = [64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M", 512, 512, 512, 512, "M"]
 RESNET50_BLOCKS = [3, 4, 6, 3]
@@ -142,17 +142,16 @@ def build_cnn(architecture: CnnArchitecture, norm: CnnNorm, width: float = 1.0, 
     return MODELS[architecture](norm, width, classes)
 
 
-def init_cnn(model: nn.Module, scheme: CnnScheme, seed: int) -> nn.Module:
+def init_cnn(model: nn.Module, scheme: CnnScheme, generator: torch.Generator) -> nn.Module:
     """Draw every convolution's and linear layer's weights and biases, in place.
 
     ``pytorch``: PyTorch's default, U[−a, a] with a = 1/√fan_in (fan_in = input channels
     × kernel area); ``asymmetric``: U[0, 2a], the same variance a²/3 with mean a (the
     paper's Sec. 4, applied to every convolution and linear layer). Normalisation layers
-    start at scale 1 and shift 0. The same seed gives the same weights.
+    start at scale 1 and shift 0. Draws come from ``generator``, in the order of ``model.modules()``.
     """
     if scheme not in CNN_SCHEMES:
         raise ValueError(f"unknown init scheme {scheme!r} for a CNN; allowed: {', '.join(CNN_SCHEMES)}")
-    gen = torch.Generator().manual_seed(seed)
     low = -1.0 if scheme == "pytorch" else 0.0
     with torch.no_grad():
         for layer in model.modules():
@@ -160,21 +159,17 @@ def init_cnn(model: nn.Module, scheme: CnnScheme, seed: int) -> nn.Module:
                 a = 1 / math.sqrt(layer.weight[0].numel())
                 for p in (layer.weight, layer.bias):
                     if p is not None:
-                        p.copy_((torch.rand(p.shape, generator=gen) * 2 + low) * a)
+                        p.copy_((torch.rand(p.shape, generator=generator) * 2 + low) * a)
             elif isinstance(layer, nn.BatchNorm2d):
                 layer.reset_parameters()
     return model
 
 
-def stream_seed(seed: tuple[int, int], purpose: int) -> int:
-    """An integer seed of one random stream (``purpose``) of run ``seed`` (config seed, run)."""
-    return int(np.random.SeedSequence([*seed, purpose]).generate_state(1)[0])
-
-
 def initial_state(
-    architecture: CnnArchitecture, norm: CnnNorm, scheme: CnnScheme, width: float, seed: tuple[int, int]
+    *, architecture: CnnArchitecture, norm: CnnNorm, scheme: CnnScheme, width: float, seed: RunSeed
 ) -> dict[str, Tensor]:
     """A CNN's initial state dict (the init stage). The convolutions and linear layers are
-    drawn in the same order whatever the normalisation, so BN, BN without centring and no
-    normalisation start from the same weights for the same seed and scheme."""
-    return init_cnn(build_cnn(architecture, norm, width), scheme, stream_seed(seed, 5)).state_dict()
+    drawn in the same order whatever the normalisation, from the run's ``cnn_init`` stream, so
+    BN, BN without centring and no normalisation start from the same weights for the same
+    seed and scheme."""
+    return init_cnn(build_cnn(architecture, norm, width), scheme, torch_generator("cnn_init", seed)).state_dict()

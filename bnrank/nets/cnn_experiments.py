@@ -1,24 +1,27 @@
 """The CNN experiments of Figs 5, 7, 10, 13: the training stage (initial weights:
-``bnrank.nets.cnn.initial_state``). Seeds are pairs (config seed, run)."""
+``bnrank.nets.cnn.initial_state``). A run's seed is a ``bnrank.streams.RunSeed``."""
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 import torch
 
 from bnrank.nets import data
-from bnrank.nets.cnn import build_cnn, stream_seed
+from bnrank.nets.checkpoints import Checkpoint, file_md5, run_settings
+from bnrank.nets.cnn import build_cnn
 from bnrank.nets.cnn_train import Images, Standardise, channel_statistics, random_images, train_cnn
 from bnrank.nets.data import probe_indices
 from bnrank.settings import CnnArchitecture, CnnRun, CnnVariant, Measurement
-from bnrank.workflow import fingerprint, training_device
+from bnrank.streams import RunSeed, torch_generator
+from bnrank.workflow import training_device
 
 
 def train_cnn_run(
+    *,
     variant_name: str,
     dataset_path: str,
     weights_path: str,
@@ -27,8 +30,9 @@ def train_cnn_run(
     width: float,
     run: CnnRun,
     measurement: Measurement,
-    seed: tuple[int, int],
+    seed: RunSeed,
     checkpoint: Path | None = None,
+    code: Sequence[str] = (),
 ) -> pd.DataFrame:
     """One CNN run (``bnrank.nets.cnn_train``) from its initial weights; its records as a frame.
 
@@ -36,31 +40,43 @@ def train_cnn_run(
     data set's labels, standardised like the data set's images. The probe batch is a
     fixed set of the images it trains on. Augmentation runs on real data sets only:
     the stand-in's class prototypes are fixed patterns that flips and shifts would
-    turn into other patterns.
+    turn into other patterns. The checkpoint belongs to the run's settings
+    (``bnrank.nets.checkpoints``), the package files it runs (``code``) included.
     """
     device = training_device(run.device)
     dataset = data.Dataset.load(dataset_path)
     train = Images.from_flat(dataset.train_x, dataset.train_y, device)
     standardise = Standardise(*channel_statistics(train.x))
     if variant.inputs == "random":
-        train = random_images(train, stream_seed(seed, 13))
-    probe = train.x[torch.as_tensor(probe_indices(len(train.y), measurement.probe, seed[0]), device=device)]
+        train = random_images(train, torch_generator("random_images", seed))
+    probe = train.x[torch.as_tensor(probe_indices(len(train.y), measurement.probe, seed.base), device=device)]
     model = build_cnn(architecture, variant.norm, width)
     model.load_state_dict(torch.load(weights_path, weights_only=True))
     run = dataclasses.replace(run, augment=run.augment and not dataset.synthetic)
-    run_id = fingerprint(
-        weights=hashlib.md5(Path(weights_path).read_bytes()).hexdigest(),
-        dataset=dataset.source,
-        run=run,
-        variant=variant,
+    settings = run_settings(
+        data=file_md5(dataset_path),
+        weights=file_md5(weights_path),
+        seed=seed,
+        code=[file_md5(c) for c in code],
         architecture=architecture,
         width=width,
-        seed=seed,
+        variant=variant,
+        run=run,
+        measurement=measurement,
     )
-    rows = train_cnn(model.to(device), train, probe, standardise, seed, run, measurement, checkpoint, run_id)
+    rows = train_cnn(
+        model=model.to(device),
+        train=train,
+        probe=probe,
+        standardise=standardise,
+        seed=seed,
+        run=run,
+        measurement=measurement,
+        checkpoint=None if checkpoint is None else Checkpoint(checkpoint, settings),
+    )
     return pd.DataFrame(rows).assign(
         variant=variant_name,
-        seed=seed[1],
+        seed=seed.run,
         lr=run.lr,
         architecture=architecture,
         width=width,

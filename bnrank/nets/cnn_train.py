@@ -1,7 +1,7 @@
 """Training a VGG19 or ResNet-50 (Figs 5, 7, 10, 13) with the data set on the device.
 
 The training images stay on the device as uint8 (N, 3, 32, 32). Each epoch has a plan
-drawn from (seed, epoch) alone: an order of the training set and, per sample, a crop
+drawn from the run's seed and the epoch alone: an order of the training set and, per sample, a crop
 offset and a horizontal flip (the standard CIFAR-10 augmentation: 4-pixel zero padding,
 a random 32×32 crop, a random flip), applied to whole minibatches on the device by
 ``augment``. Inputs are then standardised per channel with the training set's mean and
@@ -22,18 +22,17 @@ from __future__ import annotations
 import contextlib
 import copy
 import math
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
-import numpy as np
 import torch
 from torch import Tensor, nn
 
 from bnrank.nets.alignment import gradient_alignment
+from bnrank.nets.checkpoints import Checkpoint
 from bnrank.rank import rank_notions
 from bnrank.settings import CnnRun, Measurement
+from bnrank.streams import RunSeed, torch_generator
 
 IMAGE = (3, 32, 32)
 PAD = 4  # pixels of zero padding before the random crop
@@ -51,10 +50,9 @@ class Images:
         return cls(x.reshape(len(x), *IMAGE).to(device), y.to(device))
 
 
-def random_images(like: Images, seed: int) -> Images:
+def random_images(like: Images, generator: torch.Generator) -> Images:
     """Images of uniform random pixels 0..255 in place of ``like``'s, with its labels (Fig 10)."""
-    gen = torch.Generator().manual_seed(seed)
-    x = torch.randint(0, 256, tuple(like.x.shape), generator=gen, dtype=torch.uint8)
+    x = torch.randint(0, 256, tuple(like.x.shape), generator=generator, dtype=torch.uint8)
     return Images(x.to(like.x.device), like.y)
 
 
@@ -93,9 +91,10 @@ class EpochPlan:
     flip: Tensor
 
 
-def epoch_plan(seed: tuple[int, int], epoch: int, n: int, device) -> EpochPlan:
-    """The plan of ``epoch``, from (seed, epoch) only, so a resumed run draws the same."""
-    gen = torch.Generator().manual_seed(int(np.random.SeedSequence([*seed, epoch]).generate_state(1)[0]))
+def epoch_plan(seed: RunSeed, epoch: int, n: int, device) -> EpochPlan:
+    """The plan of ``epoch``, from the run's ``cnn_epoch_plan`` stream of that epoch only, so a
+    resumed run draws the same."""
+    gen = torch_generator("cnn_epoch_plan", seed, epoch)
     order = torch.randperm(n, generator=gen)
     offsets = torch.randint(0, 2 * PAD + 1, (2, n), generator=gen)
     flip = torch.randint(0, 2, (n,), generator=gen, dtype=torch.bool)
@@ -166,15 +165,15 @@ def _autocast(device: torch.device, precision: str):
 
 
 def train_cnn(
+    *,
     model: nn.Module,
     train: Images,
     probe: Tensor,
     standardise: Standardise,
-    seed: tuple[int, int],
+    seed: RunSeed,
     run: CnnRun,
     measurement: Measurement,
-    checkpoint: Path | None = None,
-    run_id: str = "",
+    checkpoint: Checkpoint | None = None,
 ) -> list[dict]:
     """SGD on ``model`` for ``run.iterations`` minibatches of ``train``; ``probe`` are
     uint8 images measured at iteration 0 and every ``run.log_every`` iterations;
@@ -192,13 +191,11 @@ def train_cnn(
         model = model.to(memory_format=torch.channels_last)
     optimiser = torch.optim.SGD(model.parameters(), lr=run.lr, momentum=run.momentum, weight_decay=run.weight_decay)
     state = {"iteration": 0, "rows": []}
-    if checkpoint is not None and checkpoint.exists():
-        saved = torch.load(checkpoint, weights_only=True, map_location=device)
-        if saved["run_id"] == run_id:
-            model.load_state_dict(saved["model"])
-            optimiser.load_state_dict(saved["optimiser"])
-            state = {"iteration": saved["iteration"], "rows": saved["rows"]}
-            print(f"resumed from {checkpoint} at iteration {state['iteration']}", flush=True)
+    if checkpoint is not None and (saved := checkpoint.load(map_location=device)) is not None:
+        model.load_state_dict(saved["model"])
+        optimiser.load_state_dict(saved["optimiser"])
+        state = {"iteration": saved["iteration"], "rows": saved["rows"]}
+        print(f"resumed from {checkpoint.path} at iteration {state['iteration']}", flush=True)
     step_model = torch.compile(model) if run.compile else model
 
     def record(iteration: int, loss: float, accuracy: float, diverged: bool) -> None:
@@ -251,16 +248,7 @@ def train_cnn(
         if diverged:
             break
         if checkpoint is not None and (done % run.checkpoint_every == 0):
-            partial = checkpoint.with_name(checkpoint.name + ".part")
-            torch.save(
-                {
-                    "run_id": run_id,
-                    "iteration": done,
-                    "rows": state["rows"],
-                    "model": model.state_dict(),
-                    "optimiser": optimiser.state_dict(),
-                },
-                partial,
+            checkpoint.save(
+                iteration=done, rows=state["rows"], model=model.state_dict(), optimiser=optimiser.state_dict()
             )
-            os.replace(partial, checkpoint)
     return state["rows"]

@@ -22,6 +22,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from bnrank.streams import probe_generator, stand_in_generator
+from bnrank.workflow import JobError
+
 FASHION_FILES = {  # decompressed IDX files and their md5 (Debian recompressed the .gz)
     "train_images": ("train-images-idx3-ubyte", "f4a8712d7a061bf5bd6d2ca38dc4d50a"),
     "train_labels": ("train-labels-idx1-ubyte", "9018921c3c673c538a1fc5bad174d6f9"),
@@ -32,8 +35,8 @@ CIFAR_ARCHIVE = ("cifar-10-python.tar.gz", "c58f30108f718f92721af3b95e74349a")
 CLASSES = 10
 
 
-class DataError(RuntimeError):
-    """No source could supply a data set."""
+class DataError(JobError):
+    """No source could supply a data set, or a prepared one cannot be used."""
 
 
 @dataclass(frozen=True)
@@ -47,12 +50,36 @@ class Dataset:
     source: str
     synthetic: bool = False
 
+    def checksum(self) -> str:
+        """The md5 of the four tensors' bytes."""
+        digest = hashlib.md5()
+        for tensor in (self.train_x, self.train_y, self.test_x, self.test_y):
+            digest.update(tensor.contiguous().numpy().tobytes())
+        return digest.hexdigest()
+
     def save(self, path: str | Path) -> None:
-        torch.save(self.__dict__, path)
+        """Write the data set with its checksum (whole, or not at all)."""
+        path = Path(path)
+        partial = path.with_name(path.name + ".part")
+        torch.save({**self.__dict__, "checksum": self.checksum()}, partial)
+        partial.replace(path)
 
     @classmethod
     def load(cls, path: str | Path) -> Dataset:
-        return cls(**torch.load(path, weights_only=True))
+        """A prepared data set; a ``DataError`` naming the file and how to rebuild it when
+        it cannot be read or no longer matches the checksum it was saved with."""
+        rebuild = f"Delete {path} and run the workflow again: it prepares the data set anew."
+        try:
+            saved = torch.load(path, weights_only=True)
+            checksum = saved.pop("checksum")
+            dataset = cls(**saved)
+        except Exception as error:  # noqa: BLE001 - whatever broke the file, the remedy is the same
+            raise DataError(
+                f"the prepared data set {path} cannot be read ({type(error).__name__}: {error}). {rebuild}"
+            ) from None
+        if dataset.checksum() != checksum:
+            raise DataError(f"the prepared data set {path} no longer matches its recorded checksum. {rebuild}")
+        return dataset
 
 
 def md5(data: bytes) -> str:
@@ -138,7 +165,7 @@ def cifar10_from_archive(archive: Path, checksum: str = CIFAR_ARCHIVE[1]) -> Dat
 
     train_x, train_y = stack([f"data_batch_{i}" for i in range(1, 6)])
     test_x, test_y = stack(["test_batch"])
-    return Dataset(train_x, train_y, test_x, test_y, source=str(archive))
+    return Dataset(train_x=train_x, train_y=train_y, test_x=test_x, test_y=test_y, source=str(archive))
 
 
 def cifar10_from_url(url: str, cache: Path, checksum: str = CIFAR_ARCHIVE[1]) -> Dataset:
@@ -166,7 +193,7 @@ def synthetic_cifar10(seed: int, train: int = 50000, test: int = 10000) -> Datas
     overlap (the nearest class mean labels about 80% of test samples correctly), so it
     can be learnt, but not trivially.
     """
-    gen = torch.Generator().manual_seed(seed)
+    gen = stand_in_generator(seed)
 
     def smooth(n: int, scale: float) -> torch.Tensor:
         coarse = torch.randn(n, 3, 4, 4, generator=gen) * scale
@@ -181,7 +208,14 @@ def synthetic_cifar10(seed: int, train: int = 50000, test: int = 10000) -> Datas
 
     train_x, train_y = split(train)
     test_x, test_y = split(test)
-    return Dataset(train_x, train_y, test_x, test_y, source=f"synthetic stand-in (seed {seed})", synthetic=True)
+    return Dataset(
+        train_x=train_x,
+        train_y=train_y,
+        test_x=test_x,
+        test_y=test_y,
+        source=f"synthetic stand-in (seed {seed})",
+        synthetic=True,
+    )
 
 
 def first_available(name: str, sources: Sequence[tuple[str, Callable[[], Dataset]]], how_to: str) -> Dataset:
@@ -246,4 +280,4 @@ def prepare(name: str, sources: dict, cache: str) -> Dataset:
 
 def probe_indices(n: int, size: int, seed: int) -> np.ndarray:
     """A fixed random subset of the training set, the same for every model and epoch."""
-    return np.sort(np.random.default_rng(np.random.SeedSequence([seed, 7])).choice(n, size, replace=False))
+    return np.sort(probe_generator(seed).choice(n, size, replace=False))

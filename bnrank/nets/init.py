@@ -10,8 +10,8 @@ Linear(width→classes). Schemes, applied to every Linear layer (fan_in = its in
   (the public code of Fig 4 re-initialised only the weights).
 
 BN layers start at scale 1 and shift 0 (α = 1, β = 0, Eq. 2) with running mean 0 and
-variance 1. Draws come from NumPy's generator keyed by (seed, data set, depth,
-normalisation, scheme): same key, same weights.
+variance 1. Draws come from the run's ``mlp_init`` stream (``bnrank.streams``), indexed
+by (data set, depth, normalisation, scheme): same key, same weights.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from bnrank.settings import InitScheme, Network, Norm
+from bnrank.streams import RunSeed, numpy_generator
 
 SCHEMES = typing.get_args(InitScheme)
 INPUTS = {"fashion_mnist": 784, "cifar10": 3072}  # features of each data set
@@ -58,11 +59,18 @@ class Architecture:
 def architecture(dataset: str, depth: int, norm: Norm, network: Network) -> Architecture:
     """The MLP of docs/figures.md for a data set (``cifar10_synthetic`` has CIFAR's shape)."""
     inputs = INPUTS[dataset.removesuffix("_synthetic")]
-    return Architecture(inputs, network.width, depth, 10, norm, network.activation, network.bn_affine)
+    return Architecture(
+        inputs=inputs,
+        width=network.width,
+        depth=depth,
+        norm=norm,
+        activation=network.activation,
+        bn_affine=network.bn_affine,
+    )
 
 
 def initial_weights(
-    dataset: str, depth: int, norm: Norm, scheme: InitScheme, seed: tuple[int, int], network: Network
+    *, dataset: str, depth: int, norm: Norm, scheme: InitScheme, seed: RunSeed, network: Network
 ) -> dict[str, np.ndarray]:
     """Initial weights of one (data set, depth, normalisation, init scheme, seed)."""
     return init_params(architecture(dataset, depth, norm, network), scheme, seed, dataset)
@@ -72,15 +80,11 @@ def _stable_key(*parts: object) -> int:
     return zlib.crc32("/".join(map(str, parts)).encode())
 
 
-def init_params(arch: Architecture, scheme: str, seed: tuple[int, int], dataset: str) -> dict[str, np.ndarray]:
-    """Parameters and BN buffers of one model, float32, named ``W{l}``, ``b{l}``, ``bn_*{l}``.
-
-    ``seed`` is (the config's seed, the run's index).
-    """
+def init_params(arch: Architecture, scheme: str, seed: RunSeed, dataset: str) -> dict[str, np.ndarray]:
+    """Parameters and BN buffers of one model, float32, named ``W{l}``, ``b{l}``, ``bn_*{l}``."""
     if scheme not in SCHEMES:
         raise ValueError(f"unknown init scheme {scheme!r}; allowed: {', '.join(SCHEMES)}")
-    key = _stable_key(dataset, arch.depth, arch.norm, scheme)
-    rng = np.random.default_rng(np.random.SeedSequence(list(seed), spawn_key=(key,)))
+    rng = numpy_generator("mlp_init", seed, _stable_key(dataset, arch.depth, arch.norm, scheme))
     params = {}
     for l, (fan_out, fan_in) in enumerate(arch.linear_shapes()):
         a = 1 / math.sqrt(fan_in)

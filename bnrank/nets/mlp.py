@@ -74,7 +74,7 @@ def forward(
     for l in range(arch.depth if upto is None else upto):
         z = torch.baddbmm(params[f"b{l}"][..., None], params[f"W{l}"], h)
         if arch.norm == "bn":
-            z = _batch_norm(z, params, arch, l, train, update_stats)
+            z = _batch_norm(z=z, params=params, arch=arch, l=l, train=train, update=update_stats)
         h = act(z)
         hidden.append((z if pre_activation else h).transpose(1, 2))
     if upto is not None:

@@ -32,7 +32,12 @@ OBJECTIVES = {"inverse_r": lambda inverse: inverse, "frobenius_over_trace": torc
 
 
 def pretrain_rank(
-    arch: Architecture, params: dict[str, Tensor], data: Split, pretraining: Pretraining, scale: float, seed: int
+    arch: Architecture,
+    params: dict[str, Tensor],
+    data: Split,
+    pretraining: Pretraining,
+    scale: float,
+    generator: torch.Generator,
 ) -> list[dict]:
     """Algorithm 1 on every model of ``params`` (each its own minibatches), in place.
 
@@ -44,7 +49,6 @@ def pretrain_rank(
     """
     p = pretraining
     models = next(iter(params.values())).shape[0]
-    gen = torch.Generator().manual_seed(seed)
     log = []
     for layer in schedule(arch.depth, p.every, p.last):
         names = [f"{p}{l}" for l in range(layer) for p in ("W", "b")]
@@ -52,7 +56,7 @@ def pretrain_rank(
             params[k].requires_grad_(True)
         before = None
         for _ in range(p.iterations):
-            index = torch.randint(len(data.y), (models, p.batch), generator=gen).to(data.x.device)
+            index = torch.randint(len(data.y), (models, p.batch), generator=generator).to(data.x.device)
             x = data.inputs(index, scale)
             for _ in range(p.steps_per_batch):
                 _, hidden = forward(arch, params, x, train=True, upto=layer, pre_activation=p.pre_activation)

@@ -11,17 +11,16 @@ uninterrupted one does.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
-import numpy as np
 import torch
 from torch import Tensor
 
+from bnrank.nets.checkpoints import Checkpoint
 from bnrank.nets.init import Architecture
 from bnrank.nets.mlp import forward, trainable
+from bnrank.streams import RunSeed, torch_generator
 
 
 @dataclass(frozen=True)
@@ -35,12 +34,9 @@ class Split:
         return self.x[index].float() * scale
 
 
-def permutations(seeds: Sequence[tuple[int, int]], epoch: int, n: int, device) -> Tensor:
+def permutations(seeds: Sequence[RunSeed], epoch: int, n: int, device) -> Tensor:
     """Per-model orders of the training set for one epoch, from (seed, epoch) only."""
-    orders = []
-    for seed in seeds:
-        gen = torch.Generator().manual_seed(int(np.random.SeedSequence([*seed, epoch]).generate_state(1)[0]))
-        orders.append(torch.randperm(n, generator=gen))
+    orders = [torch.randperm(n, generator=torch_generator("mlp_epoch_order", seed, epoch)) for seed in seeds]
     return torch.stack(orders).to(device)
 
 
@@ -73,7 +69,14 @@ def evaluate(
 
 
 def sgd_step(
-    arch: Architecture, params: dict[str, Tensor], names: Sequence[str], lr: Tensor, alive: Tensor, x: Tensor, y: Tensor
+    *,
+    arch: Architecture,
+    params: dict[str, Tensor],
+    names: Sequence[str],
+    lr: Tensor,
+    alive: Tensor,
+    x: Tensor,
+    y: Tensor,
 ) -> tuple[Tensor, Tensor]:
     """One SGD step of every model on its own minibatch x (M, B, in), labels y (M, B).
 
@@ -93,25 +96,26 @@ def sgd_step(
 
 
 def train_batched(
+    *,
     arch: Architecture,
     params: dict[str, Tensor],
     lrs: Sequence[float],
-    seeds: Sequence[tuple[int, int]],
+    seeds: Sequence[RunSeed],
     train: Split,
     test: Split,
     epochs: int,
     batch: int,
     scale: float,
-    checkpoint: Path | None = None,
+    checkpoint: Checkpoint | None = None,
     on_epoch: Callable[[int, dict[str, Tensor]], list[dict]] | None = None,
-    run_id: str = "",
 ) -> tuple[list[dict], list[dict], dict[str, Tensor]]:
     """SGD on every model at once; model m has learning rate lrs[m] and data order seeds[m].
 
     Returns the per-epoch metrics rows (epoch 0 is the initialisation, evaluated with
     BN on the data's own statistics, since no running statistics exist yet), the rows
     ``on_epoch`` produced after each epoch (e.g. rank measurements), and the final
-    parameters. ``checkpoint``, if given, is written after each epoch and resumed from.
+    parameters. ``checkpoint``, if given, is written after each epoch and resumed from
+    when it belongs to this run.
     """
     device = train.x.device
     models = len(lrs)
@@ -121,23 +125,21 @@ def train_batched(
         params[k].requires_grad_(True)
     steps = len(train.y) // batch
     state = {"epoch": 0, "metrics": [], "extra": [], "diverged": [None] * models}
-    if checkpoint is not None and checkpoint.exists():
-        saved = torch.load(checkpoint, weights_only=True)  # plain tensors, numbers and strings: no pickle runs
-        if saved["run_id"] == run_id:
-            state = saved["state"]
-            print(f"resumed from {checkpoint} at epoch {state['epoch']}", flush=True)
-            with torch.no_grad():
-                for k, v in saved["params"].items():
-                    params[k].copy_(v)
+    if checkpoint is not None and (saved := checkpoint.load()) is not None:
+        state = saved["state"]
+        print(f"resumed from {checkpoint.path} at epoch {state['epoch']}", flush=True)
+        with torch.no_grad():
+            for k, v in saved["params"].items():
+                params[k].copy_(v)
 
     def record(epoch: int, train_loss: Tensor | None, train_acc: Tensor | None) -> None:
-        test_loss, test_acc = evaluate(arch, params, test, scale, data_statistics=epoch == 0)
+        test_loss, test_acc = evaluate(arch=arch, params=params, split=test, scale=scale, data_statistics=epoch == 0)
         for m in range(models):
             dead = state["diverged"][m] is not None
             state["metrics"].append(
                 {
                     "model": m,
-                    "seed": seeds[m][1],
+                    "seed": seeds[m].run,
                     "lr": lrs[m],
                     "epoch": epoch,
                     "train_loss": float("nan") if train_loss is None or dead else train_loss[m].item(),
@@ -160,7 +162,15 @@ def train_batched(
         alive_before = alive.clone()
         for step in range(steps):  # no host-device synchronisation inside the epoch
             index = order[:, step * batch : (step + 1) * batch]
-            losses, hits = sgd_step(arch, params, names, lr, alive, train.inputs(index, scale), train.y[index])
+            losses, hits = sgd_step(
+                arch=arch,
+                params=params,
+                names=names,
+                lr=lr,
+                alive=alive,
+                x=train.inputs(index, scale),
+                y=train.y[index],
+            )
             alive = alive & torch.isfinite(losses)
             loss_sum += torch.where(alive, losses, 0.0)
             correct += hits
@@ -170,11 +180,7 @@ def train_batched(
             record(epoch, loss_sum / steps, correct / steps)
         state["epoch"] = epoch
         if checkpoint is not None:
-            partial = checkpoint.with_name(checkpoint.name + ".part")
-            torch.save(
-                {"run_id": run_id, "state": state, "params": {k: v.detach() for k, v in params.items()}}, partial
-            )
-            os.replace(partial, checkpoint)
+            checkpoint.save(state=state, params={k: v.detach() for k, v in params.items()})
     for k in names:
         params[k].requires_grad_(False)
     return state["metrics"], state["extra"], params
