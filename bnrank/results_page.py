@@ -19,6 +19,27 @@ Sources, each named on the page with its date and machine, each found where
   except ``speedup``, the reference's time over this project's (above 1: faster), which
   the rows also say in words (``bnrank.runs.speed_comparison``);
 - ``results/tests.xml`` (``paths.junit_report``): the JUnit report of ``make test``.
+
+What this machine lacks is kept, not dropped: some sections come from runs that an
+ordinary machine cannot make again (the paper preset's chains, benchmarks run on a GPU
+machine lent now and then). So the page first reads the page it replaces (``--out``), and
+each section of that page whose source files are not here now — a preset's claims, runs
+log or benchmark files, a ``results/bench/<name>.json``, ``results/tests.xml`` — is
+carried over verbatim, with one line under its heading: carried over from the page
+regenerated on <that page's date>, because <its files> are not on this machine, and
+<the command> regenerates it. A section carried again keeps the line it has (its first
+date); a section whose files are here is always regenerated from them, never carried; a
+section never on the page with no files here is not on it. A preset's bullet of the
+claims overview is kept the same way. The order is the generator's: presets by name,
+bench records by file name, carried ones merged in.
+
+Sections are keyed by their source files, relative to ``results/``: the generator writes
+``<!-- source: paper/claims/*.csv -->`` (``paper/runs.tsv``, ``paper/benchmarks/``,
+``bench/train.json``, ``tests.xml``) under every heading. On a page written before these
+keys, a preset's sections and the tests' are keyed by their heading, which names them
+exactly, and a bench record (two can share a command) by its heading and the machine its
+"Run <date> on <machine>." names; a record of this machine with that command and
+machine replaces it. The overview's bullets are keyed by preset.
 """
 
 from __future__ import annotations
@@ -26,7 +47,9 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import re
 import xml.etree.ElementTree as ElementTree
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -34,6 +57,11 @@ import pandas as pd
 from bnrank.claims import STATUSES
 from bnrank.figures import FIGURES
 from bnrank.paths import Paths, bench_record, junit_report
+
+CARRIED = "_Carried over from the page regenerated"  # how a carried section's line begins
+SOURCE = re.compile(r"^<!-- source: (.+) -->$")  # the line under a heading that keys its section
+PRESET_HEADING = re.compile(r"^### (Claims|Workflow runs|Time per job), preset `(.+)`$")
+BENCH_HEADING = re.compile(r"^### `(.+)`$")
 
 
 def _when(seconds: float) -> str:
@@ -70,8 +98,32 @@ def _matches(pattern: str) -> list[Path]:
 
 
 def _presets(results: Path) -> list[Path]:
-    """The preset folders under ``results`` that hold claims."""
-    return sorted(p for p in results.iterdir() if p.is_dir() and _matches(_paths(p).claims("*")))
+    """The preset folders under ``results``: those that hold claims, a runs log or benchmark files."""
+    if not results.is_dir():
+        return []
+    return sorted(p for p in results.iterdir() if p.is_dir() and any(_sources(p).values()))
+
+
+def _sources(preset: Path) -> dict[str, bool]:
+    """For each section of a preset (by its heading's first words), whether its files are here."""
+    paths = _paths(preset)
+    return {
+        "Claims": bool(_matches(paths.claims("*"))),
+        "Workflow runs": Path(paths.runs()).exists(),
+        "Time per job": any(Path(paths.benchmarks()).rglob("*.tsv")),
+    }
+
+
+def _source_key(kind: str, preset: str) -> str:
+    """The files a section of a preset is made from, as the page names them (relative to ``results``)."""
+    paths = _paths(Path(preset))
+    shown = {"Claims": paths.claims("*"), "Workflow runs": paths.runs(), "Time per job": paths.benchmarks() + "/"}
+    return shown[kind]
+
+
+def _heading(title: str, key: str) -> list[str]:
+    """A section's heading, with the line that keys it by its source files for a later carry-over."""
+    return [title, f"<!-- source: {key} -->", ""]
 
 
 def _claim_files(preset: Path) -> dict[str, Path]:
@@ -87,7 +139,7 @@ def claims_section(preset: Path) -> list[str]:
         return []
     newest = max(files.values(), key=lambda p: p.stat().st_mtime)
     pattern = _shown(_paths(preset).claims("*"), preset.parent)
-    lines = [f"### Claims, preset `{preset.name}`", ""]
+    lines = _heading(f"### Claims, preset `{preset.name}`", _source_key("Claims", preset.name))
     lines += [f"From `{pattern}`, the newest written {_when(newest.stat().st_mtime)}.", ""]
     counts = pd.DataFrame(
         [{"figure": f, **{s: int((rows["status"] == s).sum()) for s in STATUSES}} for f, rows in found.items()]
@@ -117,7 +169,7 @@ def runs_section(preset: Path) -> list[str]:
         jobs=runs["jobs_run"].astype(str) + " of " + runs["jobs_in_dag"].astype(str),
         machine=runs["host"] + ": " + runs["cpu"] + ", GPU: " + runs["gpus"],
     )
-    lines = [f"### Workflow runs, preset `{preset.name}`", ""]
+    lines = _heading(f"### Workflow runs, preset `{preset.name}`", _source_key("Workflow runs", preset.name))
     lines += [
         f"From `{_shown(str(log), preset.parent)}` (one row per `snakemake` invocation that ran jobs). "
         "A run that ran all the jobs of its DAG started from nothing for its targets.",
@@ -128,7 +180,7 @@ def runs_section(preset: Path) -> list[str]:
 
 def job_times_section(preset: Path) -> list[str]:
     folder = Path(_paths(preset).benchmarks())
-    files = sorted(folder.rglob("*.tsv"))
+    files = sorted(folder.rglob("*.tsv")) if folder.is_dir() else []
     if not files:
         return []
     rows = []
@@ -146,7 +198,7 @@ def job_times_section(preset: Path) -> list[str]:
         rss=lambda t: t["rss"].map(lambda m: f"{m:.0f} MB"),
     )
     written = _when(jobs["when"].max())
-    lines = [f"### Time per job, preset `{preset.name}`", ""]
+    lines = _heading(f"### Time per job, preset `{preset.name}`", _source_key("Time per job", preset.name))
     lines += [
         f"From Snakemake's benchmark files in `{_shown(str(folder), preset.parent)}/` (the newest written {written}): "
         "wall time of each job as it ran, summed per rule, and the largest resident memory.",
@@ -155,16 +207,18 @@ def job_times_section(preset: Path) -> list[str]:
     return lines + _table(summary.rename(columns={"total": "total time", "longest": "longest job", "rss": "max RSS"}))
 
 
-def bench_section(results: Path) -> list[str]:
-    lines = []
-    for f in _matches(bench_record("*", str(results))):
-        bench = json.loads(f.read_text())
-        m = bench["machine"]
-        lines += [f"### `{bench['command']}`", ""]
-        lines += [f"{bench['description']} Run {bench['date']} on {m['host']}: {m['cpu']}, GPU: {m['gpus']}.", ""]
-        # the ratio as a number is for programs; its row says it in words
-        lines += _table(pd.DataFrame(bench["rows"]).drop(columns="speedup", errors="ignore"))
-    return lines
+def bench_sections(results: Path) -> dict[str, list[str]]:
+    """One section per record of ``make bench``, by its file (relative to ``results``), sorted by it."""
+    return {_shown(str(f), results): bench_section(f, results) for f in _matches(bench_record("*", str(results)))}
+
+
+def bench_section(record: Path, results: Path) -> list[str]:
+    bench = json.loads(record.read_text())
+    m = bench["machine"]
+    lines = _heading(f"### `{bench['command']}`", _shown(str(record), results))
+    lines += [f"{bench['description']} Run {bench['date']} on {m['host']}: {m['cpu']}, GPU: {m['gpus']}.", ""]
+    # the ratio as a number is for programs; its row says it in words
+    return lines + _table(pd.DataFrame(bench["rows"]).drop(columns="speedup", errors="ignore"))
 
 
 def tests_section(results: Path) -> list[str]:
@@ -175,7 +229,7 @@ def tests_section(results: Path) -> list[str]:
     suite = suite.find("testsuite") if suite.tag == "testsuites" else suite
     a = suite.attrib
     passed = int(a["tests"]) - int(a["failures"]) - int(a["errors"]) - int(a["skipped"])
-    lines = ["## Tests", ""]
+    lines = _heading("## Tests", _shown(str(report), results))
     lines += [
         f"From `{_shown(str(report), results)}`, the JUnit report of `make test`, run {a.get('timestamp', '?')} "
         f"on {a.get('hostname', '?')}: "
@@ -186,58 +240,155 @@ def tests_section(results: Path) -> list[str]:
     return lines
 
 
-def claims_overview(results: Path) -> list[str]:
-    """Per preset: the counts, then every claim that does not hold, by figure and id."""
-    lines = []
-    for preset in _presets(results):
-        found = [pd.read_csv(path).assign(figure=f) for f, path in _claim_files(preset).items()]
-        if not found:
-            continue
-        everything = pd.concat(found, ignore_index=True)
-        counts = everything["status"].value_counts()
-        total = ", ".join(f"{counts.get(s, 0)} {s}" for s in STATUSES)
-        lines += [f"- preset **{preset.name}** ({everything['figure'].nunique()} figures): {total}."]
-        for r in everything[everything["status"] != "holds"].itertuples():
-            lines += [f"  - {r.figure} `{r.claim}` {r.status}: {r.deciding}"]
+def claims_overview(preset: Path) -> list[str]:
+    """A preset's bullet: the counts, then every claim that does not hold, by figure and id."""
+    found = [pd.read_csv(path).assign(figure=f) for f, path in _claim_files(preset).items()]
+    if not found:
+        return []
+    everything = pd.concat(found, ignore_index=True)
+    counts = everything["status"].value_counts()
+    total = ", ".join(f"{counts.get(s, 0)} {s}" for s in STATUSES)
+    lines = [f"- preset **{preset.name}** ({everything['figure'].nunique()} figures): {total}."]
+    for r in everything[everything["status"] != "holds"].itertuples():
+        lines += [f"  - {r.figure} `{r.claim}` {r.status}: {r.deciding}"]
     return lines
 
 
-def page(results: Path) -> str:
-    presets = _presets(results)
-    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    lines = [
-        "# Results",
-        "",
-        f"Regenerated {now} by `make results-page` (`python -m bnrank.results_page`) from the files under "
-        f"`{results}/` that the runs wrote. Nothing here is typed by hand: rerun the commands and regenerate the "
-        "page to check it. Timings depend on the machine each section names.",
-        "",
-        "## Claims",
-        "",
-    ]
-    overview = claims_overview(results)
-    if overview:
-        lines += ["What holds and what fails, per preset (the sections below have the details):", "", *overview, ""]
-    for preset in presets:
-        lines += claims_section(preset)
-    lines += ["## Time", ""]
-    for preset in presets:
-        lines += runs_section(preset) + job_times_section(preset)
-    bench = bench_section(results)
-    if bench:
-        written = bench_record("<name>", str(results))
-        lines += ["## Benchmarks", "", f"From `make bench` (`benchmarks/<name>.py --output`, into `{written}`).", ""]
-        lines += bench
-    lines += tests_section(results)
-    return "\n".join(lines).rstrip() + "\n"
+# ------------------------------------------------------------------ what the page before had
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--results", type=Path, default=Path("results"))
-    parser.add_argument("--out", type=Path, default=Path("docs/results.md"))
-    args = parser.parse_args()
-    args.out.write_text(page(args.results))
+@dataclass(frozen=True)
+class Previous:
+    """The page being replaced, as far as a carry-over needs it."""
+
+    date: str  # when it was regenerated, as its first paragraph says
+    sections: dict[str, list[str]]  # a preset's sections and the tests', by source key
+    bench: dict[str, list[str]]  # bench records, by source key (or heading and machine, unkeyed)
+    bullets: dict[str, list[str]]  # the claims overview, by preset
+
+
+def previous_page(text: str) -> Previous:
+    """The sections of a page this module wrote (none from an empty text), each by its key."""
+    date = re.search(r"^Regenerated (.+?) by ", text, re.MULTILINE)
+    sections, bench, bullets = {}, {}, {}
+    for block in _blocks(text):
+        key = _key(block)
+        if BENCH_HEADING.match(block[0]):
+            bench[key or _bench_identity(block)] = block
+        elif key:
+            sections[key] = block
+        elif block[0] == "## Claims":
+            bullets = _bullets(block)
+    return Previous(date[1] if date else "?", sections, bench, bullets)
+
+
+def _blocks(text: str) -> list[list[str]]:
+    """A page cut at its headings: each heading with the lines up to the next, trailing blanks dropped."""
+    blocks: list[list[str]] = []
+    for line in text.splitlines():
+        if line.startswith("#") or not blocks:
+            blocks.append([])
+        blocks[-1].append(line)
+    return [_trimmed(b) for b in blocks]
+
+
+def _trimmed(lines: list[str]) -> list[str]:
+    while lines and not lines[-1].strip():
+        lines = lines[:-1]
+    return lines
+
+
+def _key(block: list[str]) -> str | None:
+    """The source key a section's heading is followed by, else (pages before keys) what its heading says."""
+    keyed = SOURCE.match(block[1]) if len(block) > 1 else None
+    if keyed:
+        return keyed[1]
+    preset = PRESET_HEADING.match(block[0])
+    if preset:
+        return _source_key(preset[1], preset[2])
+    return junit_report(".").removeprefix("./") if block[0] == "## Tests" else None
+
+
+def _bench_identity(block: list[str]) -> str:
+    """An unkeyed bench record's key: its heading and the machine of its "Run <date> on <machine>." line."""
+    run = next((line for line in block if " Run " in line), "")
+    return f"{block[0]} on {run.rpartition(' Run ')[2].partition(' on ')[2].removesuffix('.')}"
+
+
+def _bullets(block: list[str]) -> dict[str, list[str]]:
+    """The claims overview's bullets, by preset: "- preset **<name>** ..." and its sub-bullets."""
+    bullets: dict[str, list[str]] = {}
+    name = None
+    for line in block:
+        head = re.match(r"^- preset \*\*(.+?)\*\*", line)
+        name = head[1] if head else name if line.startswith("  ") else None
+        if name:
+            bullets.setdefault(name, []).append(line)
+    return bullets
+
+
+# ------------------------------------------------------------------ carrying sections over
+
+
+def _carried_line(previous: Previous, source: str, command: str) -> str:
+    return (
+        f"{CARRIED} {previous.date}, because its source files ({source}) are not on this machine; "
+        f"rerunning {command} regenerates it._"
+    )
+
+
+def _carry(lines: list[str], line: str, after: int) -> list[str]:
+    """``lines`` with ``line`` after their first ``after`` lines, unless they were carried already."""
+    if any(x.startswith(CARRIED) or x.startswith(f"  - {CARRIED}") for x in lines):
+        return lines
+    return [*lines[:after], line, *lines[after:]]
+
+
+def _carry_section(lines: list[str], line: str) -> list[str]:
+    """A section carried over: the line under its heading (and source key), then the section as it was."""
+    after = 2 if len(lines) > 1 and SOURCE.match(lines[1]) else 1
+    return [*_carry(lines, "", after)[: after + 1], line, *lines[after:]] if not _carried(lines) else lines
+
+
+def _carried(lines: list[str]) -> bool:
+    return any(CARRIED in x for x in lines)
+
+
+def _preset_command(name: str) -> str:
+    """What makes a preset's files (the paper's is the default config)."""
+    return "`make paper`" if name == "paper" else f"`snakemake all --configfile presets/{name}.yaml`"
+
+
+def _or_carried(lines: list[str], key: str, previous: Previous, results: Path, command: str) -> list[str]:
+    """A section made from the files here; else the page before's, carried over; else nothing."""
+    if lines or key not in previous.sections:
+        return lines + ([""] if lines and lines[-1] else [])
+    line = _carried_line(previous, f"`{results.as_posix()}/{key}`", command)
+    return _carry_section(previous.sections[key], line) + [""]
+
+
+def _overview(results: Path, names: list[str], previous: Previous) -> list[str]:
+    """Each preset's bullet: from its claims here, else the page before's, carried over."""
+    lines = []
+    for name in names:
+        bullet = claims_overview(results / name)
+        if not bullet and name in previous.bullets:
+            source = f"`{results.as_posix()}/{_source_key('Claims', name)}`"
+            line = "  - " + _carried_line(previous, source, _preset_command(name))
+            bullet = previous.bullets[name] if _carried(previous.bullets[name]) else _carry(previous.bullets[name], line, 1)
+        lines += bullet
+    return lines
+
+
+def _bench(results: Path, previous: Previous) -> list[str]:
+    """The records here, and those of the page before whose file is not, sorted by file name."""
+    here = bench_sections(results)
+    machines = {_bench_identity(lines) for lines in here.values()}
+    entries = [(key, lines + [""]) for key, lines in here.items()]
+    for key, lines in previous.bench.items():
+        if key not in here and key not in machines:
+            entries.append((_bench_order(key, lines), _carry_section(lines, _bench_line(key, lines, results, previous)) + [""]))
+    return [line for _, lines in sorted(entries, key=lambda e: e[0]) for line in lines]
     print(f"wrote {args.out}")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -104,6 +105,14 @@ def pretrained_weights(
     return unstack(params)[0], ranks.assign(depth=arch.depth, seed=seed.run), pd.DataFrame(log).drop(columns="model")
 
 
+class Model(NamedTuple):
+    """One model of a training job: its seed, its start weights' file and its learning rate."""
+
+    seed: RunSeed
+    weights: str
+    lr: float
+
+
 def model_settings(
     *,
     dataset_path: str,
@@ -175,7 +184,7 @@ def train_runs(
     for bit), so a grown grid gives the files a fresh run of it gives.
     """
     t = training
-    models = [(s, w, lr) for s, w in zip(seeds, weights, strict=True) for lr in t.lrs]
+    models = [Model(s, w, lr) for s, w in zip(seeds, weights, strict=True) for lr in t.lrs]
     settings = model_settings(
         dataset_path=dataset_path,
         weights=weights,
@@ -188,8 +197,8 @@ def train_runs(
     keys = [run_key(s) for s in settings]
     finished = {}
     if store is not None:
-        for m, ((seed, _, lr), key) in enumerate(zip(models, keys, strict=True)):
-            if (saved := read_stored(_model_file(store, seed, lr), key)) is not None:
+        for m, (model, key) in enumerate(zip(models, keys, strict=True)):
+            if (saved := read_stored(_model_file(store, model.seed, model.lr), key)) is not None:
                 finished[m] = saved
     todo = [m for m in range(len(models)) if m not in finished]
     print(f"{len(models)} models: {len(finished)} finished before, {len(todo)} to train", flush=True)
@@ -207,7 +216,7 @@ def train_runs(
         for m, (metrics, ranks) in zip(todo, trained, strict=True):
             finished[m] = {"metrics": metrics, "ranks": ranks}
             if store is not None:
-                write_stored(_model_file(store, models[m][0], models[m][2]), keys[m], metrics=metrics, ranks=ranks)
+                write_stored(_model_file(store, models[m].seed, models[m].lr), keys[m], metrics=metrics, ranks=ranks)
     frames = {
         part: pd.concat(
             [pd.DataFrame(finished[m][part]).assign(model=m) for m in range(len(models))], ignore_index=True
@@ -222,20 +231,20 @@ def train_runs(
 
 def _train_models(
     *,
-    models: Sequence[tuple[RunSeed, str, float]],
+    models: Sequence[Model],
     dataset_path: str,
     arch: Architecture,
     training: Training,
     measurement: Measurement,
     checkpoint: Checkpoint | None,
 ) -> list[tuple[list[dict], list[dict]]]:
-    """Train (seed, start weights, rate) models in one batch; each model's metrics and rank rows."""
+    """Train ``models`` in one batch; each model's metrics and rank rows."""
     t = training
     dev = training_device(t.device)
     train, test = _splits(data.Dataset.load(dataset_path), t.train_samples, dev)
     scale = SCALES[t.input_scale]
-    x = _probe(train, measurement.probe, models[0][0].base, scale)
-    params = stack([load_params(w) for _, w, _ in models], dev)
+    x = _probe(train, measurement.probe, models[0].seed.base, scale)
+    params = stack([load_params(m.weights) for m in models], dev)
 
     def measure(epoch: int, p: dict[str, torch.Tensor]) -> list[dict]:
         return [dict(row, epoch=epoch) for row in layer_ranks(arch, p, x, measurement)]
@@ -243,8 +252,8 @@ def _train_models(
     metrics, ranks, _ = train_batched(
         arch=arch,
         params=params,
-        lrs=[lr for *_, lr in models],
-        seeds=[s for s, *_ in models],
+        lrs=[m.lr for m in models],
+        seeds=[m.seed for m in models],
         train=train,
         test=test,
         epochs=t.epochs,
@@ -257,6 +266,8 @@ def _train_models(
     for row in metrics:
         by_model[row["model"]][0].append({k: v for k, v in row.items() if k != "model"})
     for row in ranks:
-        (seed, _, lr), m = models[row["model"]], row["model"]
-        by_model[m][1].append({k: v for k, v in row.items() if k != "model"} | {"seed": seed.run, "lr": lr})
+        m = row["model"]
+        by_model[m][1].append(
+            {k: v for k, v in row.items() if k != "model"} | {"seed": models[m].seed.run, "lr": models[m].lr}
+        )
     return by_model
