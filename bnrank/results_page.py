@@ -1,7 +1,7 @@
 """docs/results.md: every measured number of the project, regenerated from the files
 the runs wrote — never typed in. (The README quotes none: it links this page.)
 
-    python -m bnrank.results_page [--results results] [--out docs/results.md]
+    python -m bnrank.results_page [--results results] [--out docs/results.md] [--previous PAGE]
 
 Sources, each named on the page with its date and machine, each found where
 ``bnrank.paths`` puts it:
@@ -21,25 +21,26 @@ Sources, each named on the page with its date and machine, each found where
 - ``results/tests.xml`` (``paths.junit_report``): the JUnit report of ``make test``.
 
 What this machine lacks is kept, not dropped: some sections come from runs that an
-ordinary machine cannot make again (the paper preset's chains, benchmarks run on a GPU
-machine lent now and then). So the page first reads the page it replaces (``--out``), and
-each section of that page whose source files are not here now — a preset's claims, runs
-log or benchmark files, a ``results/bench/<name>.json``, ``results/tests.xml`` — is
-carried over verbatim, with one line under its heading: carried over from the page
-regenerated on <that page's date>, because <its files> are not on this machine, and
-<the command> regenerates it. A section carried again keeps the line it has (its first
-date); a section whose files are here is always regenerated from them, never carried; a
-section never on the page with no files here is not on it. A preset's bullet of the
-claims overview is kept the same way. The order is the generator's: presets by name,
-bench records by file name, carried ones merged in.
+ordinary machine cannot make again (the paper preset's chains, benchmarks of a GPU machine
+lent now and then). So the generator reads the page it replaces (``--previous``, by
+default ``--out``), and each section of it whose source files are not here — a preset's
+claims, runs log or benchmark files, a ``results/bench/<name>.json``, ``results/tests.xml``
+— is carried over verbatim, with one line under its heading: carried over from the page
+regenerated <that page's date>, because <its files> are not on this machine; rerunning
+<the command that makes them> regenerates it. A section carried again keeps the line it
+has (its first date). A section whose files are here is always regenerated from them,
+never carried; one never on the page whose files are not here is not on it. A preset's
+bullet in the claims overview is kept in the same way. The order stays the generator's:
+presets by name, bench records by file name, carried ones merged in.
 
 Sections are keyed by their source files, relative to ``results/``: the generator writes
-``<!-- source: paper/claims/*.csv -->`` (``paper/runs.tsv``, ``paper/benchmarks/``,
+``<!-- source: paper/claims/*.csv -->`` (or ``paper/runs.tsv``, ``paper/benchmarks/``,
 ``bench/train.json``, ``tests.xml``) under every heading. On a page written before these
 keys, a preset's sections and the tests' are keyed by their heading, which names them
 exactly, and a bench record (two can share a command) by its heading and the machine its
-"Run <date> on <machine>." names; a record of this machine with that command and
-machine replaces it. The overview's bullets are keyed by preset.
+"Run <date> on <machine>." line names: a record here with the same command and machine
+replaces it, and a carried one sorts as its script's default file (``bench/<script>.json``).
+The overview's bullets are keyed by preset.
 """
 
 from __future__ import annotations
@@ -99,19 +100,13 @@ def _matches(pattern: str) -> list[Path]:
 
 def _presets(results: Path) -> list[Path]:
     """The preset folders under ``results``: those that hold claims, a runs log or benchmark files."""
-    if not results.is_dir():
-        return []
-    return sorted(p for p in results.iterdir() if p.is_dir() and any(_sources(p).values()))
+    return sorted(p for p in results.iterdir() if p.is_dir() and _is_preset(p)) if results.is_dir() else []
 
 
-def _sources(preset: Path) -> dict[str, bool]:
-    """For each section of a preset (by its heading's first words), whether its files are here."""
-    paths = _paths(preset)
-    return {
-        "Claims": bool(_matches(paths.claims("*"))),
-        "Workflow runs": Path(paths.runs()).exists(),
-        "Time per job": any(Path(paths.benchmarks()).rglob("*.tsv")),
-    }
+def _is_preset(folder: Path) -> bool:
+    paths = _paths(folder)
+    runs, jobs = Path(paths.runs()), Path(paths.benchmarks())
+    return bool(_matches(paths.claims("*"))) or runs.exists() or any(jobs.rglob("*.tsv"))
 
 
 def _source_key(kind: str, preset: str) -> str:
@@ -265,21 +260,23 @@ class Previous:
     sections: dict[str, list[str]]  # a preset's sections and the tests', by source key
     bench: dict[str, list[str]]  # bench records, by source key (or heading and machine, unkeyed)
     bullets: dict[str, list[str]]  # the claims overview, by preset
+    presets: set[str]  # every preset it has a section or a bullet of
 
 
 def previous_page(text: str) -> Previous:
     """The sections of a page this module wrote (none from an empty text), each by its key."""
     date = re.search(r"^Regenerated (.+?) by ", text, re.MULTILINE)
-    sections, bench, bullets = {}, {}, {}
+    sections, bench, bullets, presets = {}, {}, {}, set()
     for block in _blocks(text):
-        key = _key(block)
+        key, preset = _key(block), PRESET_HEADING.match(block[0])
         if BENCH_HEADING.match(block[0]):
             bench[key or _bench_identity(block)] = block
         elif key:
             sections[key] = block
         elif block[0] == "## Claims":
             bullets = _bullets(block)
-    return Previous(date[1] if date else "?", sections, bench, bullets)
+        presets |= {preset[2]} if preset else set()
+    return Previous(date[1] if date else "?", sections, bench, bullets, presets | set(bullets))
 
 
 def _blocks(text: str) -> list[list[str]]:
@@ -306,7 +303,12 @@ def _key(block: list[str]) -> str | None:
     preset = PRESET_HEADING.match(block[0])
     if preset:
         return _source_key(preset[1], preset[2])
-    return junit_report(".").removeprefix("./") if block[0] == "## Tests" else None
+    return _tests_key() if block[0] == "## Tests" else None
+
+
+def _tests_key() -> str:
+    """The tests section's source key: the JUnit report, relative to ``results``."""
+    return Path(junit_report(".")).as_posix()
 
 
 def _bench_identity(block: list[str]) -> str:
@@ -329,6 +331,13 @@ def _bullets(block: list[str]) -> dict[str, list[str]]:
 
 # ------------------------------------------------------------------ carrying sections over
 
+MAKERS = {"Claims": claims_section, "Workflow runs": runs_section, "Time per job": job_times_section}
+
+
+def _carried(lines: list[str]) -> bool:
+    """Whether a section (or bullet) was carried over already: then it keeps the line it has."""
+    return any(CARRIED in line for line in lines)
+
 
 def _carried_line(previous: Previous, source: str, command: str) -> str:
     return (
@@ -337,21 +346,17 @@ def _carried_line(previous: Previous, source: str, command: str) -> str:
     )
 
 
-def _carry(lines: list[str], line: str, after: int) -> list[str]:
-    """``lines`` with ``line`` after their first ``after`` lines, unless they were carried already."""
-    if any(x.startswith(CARRIED) or x.startswith(f"  - {CARRIED}") for x in lines):
-        return lines
-    return [*lines[:after], line, *lines[after:]]
-
-
 def _carry_section(lines: list[str], line: str) -> list[str]:
-    """A section carried over: the line under its heading (and source key), then the section as it was."""
+    """A section carried over: as it was, with ``line`` under its heading (and source key)."""
+    if _carried(lines):
+        return lines + [""]
     after = 2 if len(lines) > 1 and SOURCE.match(lines[1]) else 1
-    return [*_carry(lines, "", after)[: after + 1], line, *lines[after:]] if not _carried(lines) else lines
+    return [*lines[:after], "", line, *lines[after:], ""]
 
 
-def _carried(lines: list[str]) -> bool:
-    return any(CARRIED in x for x in lines)
+def _files(results: Path, key: str) -> str:
+    """A section's source files as its carried-over line names them: where they would be here."""
+    return f"`{results.as_posix()}/{key}`"
 
 
 def _preset_command(name: str) -> str:
@@ -359,36 +364,111 @@ def _preset_command(name: str) -> str:
     return "`make paper`" if name == "paper" else f"`snakemake all --configfile presets/{name}.yaml`"
 
 
-def _or_carried(lines: list[str], key: str, previous: Previous, results: Path, command: str) -> list[str]:
-    """A section made from the files here; else the page before's, carried over; else nothing."""
+def _or_carried(lines: list[str], key: str, command: str, results: Path, previous: Previous) -> list[str]:
+    """A section made from its files here; else the page before's, carried over; else nothing."""
     if lines or key not in previous.sections:
-        return lines + ([""] if lines and lines[-1] else [])
-    line = _carried_line(previous, f"`{results.as_posix()}/{key}`", command)
-    return _carry_section(previous.sections[key], line) + [""]
+        return lines
+    return _carry_section(previous.sections[key], _carried_line(previous, _files(results, key), command))
 
 
-def _overview(results: Path, names: list[str], previous: Previous) -> list[str]:
+def _preset_section(kind: str, name: str, results: Path, previous: Previous) -> list[str]:
+    key = _source_key(kind, name)
+    return _or_carried(MAKERS[kind](results / name), key, _preset_command(name), results, previous)
+
+
+def _overview(names: list[str], results: Path, previous: Previous) -> list[str]:
     """Each preset's bullet: from its claims here, else the page before's, carried over."""
     lines = []
     for name in names:
         bullet = claims_overview(results / name)
         if not bullet and name in previous.bullets:
-            source = f"`{results.as_posix()}/{_source_key('Claims', name)}`"
-            line = "  - " + _carried_line(previous, source, _preset_command(name))
-            bullet = previous.bullets[name] if _carried(previous.bullets[name]) else _carry(previous.bullets[name], line, 1)
+            bullet = previous.bullets[name]
+            source = _files(results, _source_key("Claims", name))
+            line = _carried_line(previous, source, _preset_command(name))
+            bullet = bullet if _carried(bullet) else [bullet[0], f"  - {line}", *bullet[1:]]
         lines += bullet
     return lines
 
 
 def _bench(results: Path, previous: Previous) -> list[str]:
-    """The records here, and those of the page before whose file is not, sorted by file name."""
+    """The records here, and those of the page before whose file is not here, sorted by file name."""
     here = bench_sections(results)
     machines = {_bench_identity(lines) for lines in here.values()}
-    entries = [(key, lines + [""]) for key, lines in here.items()]
+    entries = list(here.items())
     for key, lines in previous.bench.items():
         if key not in here and key not in machines:
-            entries.append((_bench_order(key, lines), _carry_section(lines, _bench_line(key, lines, results, previous)) + [""]))
-    return [line for _, lines in sorted(entries, key=lambda e: e[0]) for line in lines]
+            entries.append(
+                (_bench_order(key, lines), _carry_section(lines, _bench_line(key, lines, results, previous)))
+            )
+    return [line for _, lines in sorted(entries, key=lambda entry: entry[0]) for line in lines]
+
+
+def _bench_order(key: str, lines: list[str]) -> str:
+    """Where a record goes among the generator's (by file): an unkeyed one as if in its script's default file."""
+    if not key.startswith("### "):
+        return key
+    script = re.search(r"benchmarks/(\w+)\.py", lines[0])
+    return Path(bench_record(script[1] if script else "~", ".")).as_posix()
+
+
+def _bench_line(key: str, lines: list[str], results: Path, previous: Previous) -> str:
+    command = BENCH_HEADING.match(lines[0])[1]
+    if key.startswith("### "):  # a page written before the keys: it did not name the file
+        source, output = (
+            f"`{results.as_posix()}/bench/*.json`: this run's record, which that page did not name",
+            "--output",
+        )
+    else:
+        source, output = _files(results, key), f"--output {results.as_posix()}/{key}"
+    return _carried_line(previous, source, f"`{command} {output}` on a machine like the one it names")
+
+
+def page(results: Path, previous: str = "") -> str:
+    """The page from the files under ``results``; ``previous``, the page it replaces, gives what they lack."""
+    before = previous_page(previous)
+    names = sorted({p.name for p in _presets(results)} | before.presets)
+    overview = _overview(names, results, before)
+    claims = [x for name in names for x in _preset_section("Claims", name, results, before)]
+    time = [
+        x
+        for name in names
+        for kind in ("Workflow runs", "Time per job")
+        for x in _preset_section(kind, name, results, before)
+    ]
+    bench = _bench(results, before)
+    tests = _or_carried(tests_section(results), _tests_key(), "`make test`", results, before)
+    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    carried = " A section whose files are not on this machine is carried over from the page before, and says so."
+    lines = [
+        "# Results",
+        "",
+        f"Regenerated {now} by `make results-page` (`python -m bnrank.results_page`) from the files under "
+        f"`{results}/` that the runs wrote. Nothing here is typed by hand: rerun the commands and regenerate the "
+        "page to check it. Timings depend on the machine each section names."
+        + (carried if _carried(overview + claims + time + bench + tests) else ""),
+        "",
+        "## Claims",
+        "",
+    ]
+    if overview:
+        lines += ["What holds and what fails, per preset (the sections below have the details):", "", *overview, ""]
+    lines += claims + ["## Time", ""] + time
+    if bench:
+        written = bench_record("<name>", str(results))
+        lines += ["## Benchmarks", "", f"From `make bench` (`benchmarks/<name>.py --output`, into `{written}`).", ""]
+        lines += bench
+    lines += tests
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--results", type=Path, default=Path("results"))
+    parser.add_argument("--out", type=Path, default=Path("docs/results.md"))
+    parser.add_argument("--previous", type=Path, help="the page it replaces, for what is not here (default: --out)")
+    args = parser.parse_args()
+    previous = args.previous or args.out
+    args.out.write_text(page(args.results, previous.read_text() if previous.exists() else ""))
     print(f"wrote {args.out}")
 
 

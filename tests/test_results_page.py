@@ -1,5 +1,8 @@
 """docs/results.md is made from the runs' own files, and says what they say."""
 
+import json
+import re
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -73,3 +76,123 @@ def test_page_reports_claims_runs_job_times_benchmarks_and_tests(tmp_path):
     )
     assert text.index("## Claims") < overview < text.index("### Claims, preset `quick`")
     assert "From `quick/claims/*.csv`" in text and "From `quick/runs.tsv`" in text and "in `quick/benchmarks/`" in text
+
+
+# ---------------------------------------------------------------- what the machine lacks is carried over
+
+PAPER_KEYS = ("paper/claims/*.csv", "paper/runs.tsv", "paper/benchmarks/")
+
+
+def _claims(results: Path, preset: str, statuses: list[str]) -> None:
+    rows = [
+        {"claim": f"c{i}", "paper": "p", "statement": "s", "value": 1.5, "threshold": "<= 1", "status": s}
+        | {"deciding": f"{preset} d={i}", "seeds": "3 runs", "note": ""}
+        for i, s in enumerate(statuses)
+    ]
+    paths = Paths(str(results / preset), "unused")
+    Path(paths.claims("fig9")).parent.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(rows, columns=COLUMNS).to_csv(paths.claims("fig9"), index=False)
+
+
+def _bench_json(results: Path, name: str, gpus: str) -> None:
+    """A record of benchmarks/train.py as a machine with ``gpus`` wrote it into results/bench/<name>.json."""
+    record = {"command": "python benchmarks/train.py", "description": "Batched.", "date": "2026-11-27 17:28 UTC"}
+    record["machine"] = {"host": "vm", "cpu": "16 × Xeon", "gpus": gpus}
+    record["rows"] = [{"what": f"15 MLPs on {gpus}", "speed": "12.0× faster", "speedup": 12.0}]
+    Path(bench_record(name, str(results))).parent.mkdir(parents=True, exist_ok=True)
+    Path(bench_record(name, str(results))).write_text(json.dumps(record))
+
+
+def _results(tmp_path: Path) -> Path:
+    """Two presets (paper with its runs log and job benchmarks), two records of one command, a test report."""
+    results = tmp_path / "results"
+    _claims(results, "paper", ["holds", "fails"])
+    _claims(results, "quick", ["holds"])
+    paper = Paths(str(results / "paper"), "unused")
+    runs.run_finished(paper.runs(), {"start": 0.0, "targets": "fig9", "jobs_run": 8, "jobs_in_dag": 8} | {"cores": 2})
+    Path(paper.benchmark("simulate_width_sweep", "w8")).parent.mkdir(parents=True)
+    pd.DataFrame({"s": [5094.0], "max_rss": [681.0]}).to_csv(paper.benchmark("simulate_width_sweep", "w8"), sep="\t")
+    _bench_json(results, "train", "none")
+    _bench_json(results, "train_h100", "NVIDIA H100")
+    Path(junit_report(str(results))).write_text(JUNIT)
+    return results
+
+
+def _dated(text: str, date: str) -> str:
+    """A page as if regenerated on ``date``."""
+    return re.sub(r"^Regenerated .+? by", f"Regenerated {date} by", text, count=1, flags=re.MULTILINE)
+
+
+def _without_carried(lines: list[str]) -> list[str]:
+    """A section as it was before it was carried: its carried-over line and the blank after it dropped."""
+    at = next(i for i, line in enumerate(lines) if line.startswith(results_page.CARRIED))
+    return lines[:at] + lines[at + 2 :]
+
+
+def test_sections_whose_files_are_gone_are_carried_over_once_then_regenerated(tmp_path):
+    results = _results(tmp_path)
+    first = _dated(results_page.page(results), "2020-01-01 00:00 UTC")
+    assert "_Carried" not in first and "carried over" not in first
+    for key in (*PAPER_KEYS, "bench/train.json", "bench/train_h100.json", "tests.xml"):
+        assert first.count(f"<!-- source: {key} -->") == 1  # every section says what it is made from
+    gone = tmp_path / "elsewhere"
+    (results / "paper").rename(gone)
+    Path(bench_record("train_h100", str(results))).rename(tmp_path / "train_h100.json")
+
+    second = results_page.page(results, first)
+    before, after = results_page.previous_page(first), results_page.previous_page(second)
+    for key in PAPER_KEYS:  # kept verbatim, with the line that says why and what makes them again
+        assert _without_carried(after.sections[key]) == before.sections[key]
+        assert f"2020-01-01 00:00 UTC, because its source files (`{results.as_posix()}/{key}`)" in second
+    assert _without_carried(after.bench["bench/train_h100.json"]) == before.bench["bench/train_h100.json"]
+    assert f"rerunning `python benchmarks/train.py --output {results.as_posix()}/bench/train_h100.json`" in second
+    assert after.bench["bench/train.json"] == before.bench["bench/train.json"]  # its file is here: regenerated
+    assert after.sections["quick/claims/*.csv"] == before.sections["quick/claims/*.csv"]
+    assert after.sections["tests.xml"] == before.sections["tests.xml"]
+    assert after.bullets["paper"][0] == before.bullets["paper"][0]  # the overview keeps the paper's bullet
+    assert after.bullets["paper"][1].startswith(f"  - {results_page.CARRIED} 2020-01-01 00:00 UTC")
+    assert after.bullets["paper"][2:] == before.bullets["paper"][1:]
+    assert second.count(results_page.CARRIED) == 5  # 3 sections of the paper preset, its bullet, 1 record
+    # the generator's order: presets by name, records by file name
+    assert second.index("- preset **paper**") < second.index("- preset **quick**")
+    assert second.index("### Claims, preset `paper`") < second.index("### Claims, preset `quick`")
+    assert second.index("### Workflow runs, preset `paper`") < second.index("### Time per job, preset `paper`")
+    assert second.index("bench/train.json -->") < second.index("bench/train_h100.json -->") < second.index("## Tests")
+
+    third = results_page.page(results, _dated(second, "2021-01-01 00:00 UTC"))
+    assert third.count(results_page.CARRIED) == 5 and "2021-01-01" not in third  # no second line, first date kept
+    assert third.count("### Claims, preset `paper`") == 1 and third.count("### `python benchmarks/train.py`") == 2
+    assert third.splitlines()[3:] == second.splitlines()[3:]
+
+    gone.rename(results / "paper")
+    (tmp_path / "train_h100.json").rename(bench_record("train_h100", str(results)))
+    fourth = results_page.page(results, third)
+    assert fourth.splitlines()[3:] == first.splitlines()[3:]  # regenerated from the files, nothing carried
+
+
+def test_a_page_before_the_source_keys_keys_a_record_by_its_heading_and_machine(tmp_path):
+    results = _results(tmp_path)
+    first = results_page.page(results)
+    unkeyed = "\n".join(line for line in first.splitlines() if not line.startswith("<!-- source:"))
+    Path(bench_record("train_h100", str(results))).unlink()
+
+    text = results_page.page(results, unkeyed)
+    assert text.count("### `python benchmarks/train.py`") == 2  # the CPU record regenerated, the GPU one carried
+    assert text.count(results_page.CARRIED) == 1 and "(`" + results.as_posix() + "/bench/*.json`: this run's" in text
+    assert text.index("<!-- source: bench/train.json -->") < text.index(results_page.CARRIED)
+    assert text.index(results_page.CARRIED) < text.index("| 15 MLPs on NVIDIA H100 | 12.0× faster |")
+
+
+def test_a_section_never_on_the_page_whose_files_are_not_here_is_not_on_it(tmp_path):
+    results = _results(tmp_path)
+    for folder in ("paper", "bench"):
+        shutil.rmtree(results / folder)
+    Path(junit_report(str(results))).unlink()
+    previous = results_page.page(results)  # the quick preset's sections only
+    shutil.rmtree(results / "quick")
+
+    text = results_page.page(results, previous)
+    assert "### Claims, preset `quick`" in text and text.count(results_page.CARRIED) == 2  # its section and bullet
+    assert "preset `paper`" not in text and "**paper**" not in text
+    assert "## Benchmarks" not in text and "## Tests" not in text
+    assert "_Carried" not in results_page.page(results) and "preset `" not in results_page.page(results)
