@@ -75,7 +75,7 @@ def main() -> None:
             params[k].requires_grad_(True)
         alive = torch.ones(models, dtype=torch.bool, device=device)
         for t in range(steps):
-            sgd_step(arch, params, names, lr, alive, x[t], y[t])
+            sgd_step(arch=arch, params=params, names=names, lr=lr, alive=alive, x=x[t], y=y[t])
         if device.type == "cuda":
             torch.cuda.synchronize()
 
