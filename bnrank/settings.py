@@ -112,6 +112,7 @@ class Measurement:
     probe: int
     dtype: Literal["float32", "float64"]
     rank_notions: RankNotions
+    layers: Literal["last", "all"] = "last"
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,7 @@ class TrainingDefaults:
     device: str
     input_scale: InputScale
     lr_rule: Literal["best_final_train_loss", "best_final_train_acc"]
+    checkpoint_seconds: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,8 @@ class Training:
     train_samples: int | None
     input_scale: InputScale
     device: str
+    test_samples: int | None = None
+    checkpoint_seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -181,6 +185,7 @@ class Experiment:
     batch: int
     lrs: dict[str, tuple[float, ...]]
     train_samples: int | None = None
+    test_samples: int | None = None
     measure_init: InitGrid | None = None
     selection_seeds: int = 0
 
@@ -352,6 +357,8 @@ class Settings:
             train_samples=e.train_samples,
             input_scale=self.input_scale(variant),
             device=t.device,
+            test_samples=e.test_samples,
+            checkpoint_seconds=t.checkpoint_seconds,
         )
 
     def cnn_run(self, experiment: str, variant: str) -> CnnRun:

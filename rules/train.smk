@@ -3,7 +3,7 @@
 
 
 rule train:
-    """SGD over the learning-rate grid for all seeds at once; checkpoints every epoch. A
+    """SGD over the learning-rate grid for all seeds at once; checkpoints every training.checkpoint_seconds. A
     seed or rate added to the config trains only the new models (bnrank.nets.experiments.train_runs)."""
     input:
         data=lambda w: dataset_file(w.experiment),

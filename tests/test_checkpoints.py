@@ -164,3 +164,25 @@ def test_a_damaged_prepared_data_set_stops_the_job_with_what_to_do(files, tmp_pa
         data.Dataset.load(path)
     assert log.read_text().startswith(f"error: the prepared data set {path} no longer matches")
     assert "Traceback" not in log.read_text()
+
+
+def test_checkpoints_are_written_at_their_cadence(files, monkeypatch):
+    """training.checkpoint_seconds: far apart, no epoch writes one; 0, every epoch does
+    (resuming from one is exact: the tests above)."""
+    schedule = Training(epochs=3, batch=32, lrs=(0.01,), train_samples=None, input_scale="unit", device="cpu")
+    saves = []
+    original = Checkpoint.save
+    monkeypatch.setattr(Checkpoint, "save", lambda self, **state: (saves.append(1), original(self, **state)))
+    for seconds, expected in ((3600.0, 0), (0.0, 3)):
+        saves.clear()
+        experiments.train_runs(
+            variant="bn",
+            dataset_path=str(files / "data.pt"),
+            weights=[str(files / "mlp.npz")],
+            seeds=[RunSeed(0, 0)],
+            arch=ARCH,
+            training=dataclasses.replace(schedule, checkpoint_seconds=seconds),
+            measurement=FLOAT32,
+            checkpoint=files / f"cadence{seconds}.pt",
+        )
+        assert len(saves) == expected

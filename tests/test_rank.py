@@ -85,3 +85,21 @@ def test_a_diverged_network_has_no_rank():
     notions = rank_notions(H)
     assert notions["matrix_rank"].tolist()[0] == 4 and notions["matrix_rank"].tolist()[2] == 1
     assert all(np.isnan(v[1]) for v in notions.values())
+
+
+def test_float32_notions_come_from_the_float64_gram_and_agree_with_the_svd():
+    """A float32 H (a network's) is measured from its float64 Gram matrix: the same notions
+    as a float64 SVD of the same entries, matrix_rank with float32's tolerance."""
+    rng = np.random.default_rng(5)
+    for d, n in ((16, 24), (24, 16)):  # the smaller Gram side either way
+        low = rng.standard_normal((40, d, 3)) @ rng.standard_normal((40, 3, n))
+        scale = np.abs(low).max()
+        H = (low + scale * 1e-3 * rng.standard_normal((40, d, n)) * (rng.random((40, 1, 1)) < 0.5)).astype(np.float32)
+        gram = rank_notions(H)
+        svd = rank_notions(H.astype(np.float64))
+        np.testing.assert_allclose(gram["lower_bound"], svd["lower_bound"], rtol=1e-9)
+        np.testing.assert_array_equal(gram["soft_rank_0.5"], svd["soft_rank_0.5"])
+        # noise of 1e-3 is far above float32's tolerance, none is far below it: either way no rank is near it
+        expected = np.linalg.matrix_rank(H)
+        np.testing.assert_array_equal(gram["matrix_rank"], expected)
+        assert set(expected.tolist()) == {3, min(d, n)}

@@ -1,3 +1,4 @@
+import dataclasses
 import math
 import os
 import signal
@@ -360,3 +361,17 @@ def test_finished_models_are_trained_again_when_what_made_them_changes(grid):
     run([0], [0.05], store, epochs=3, code=[str(module)])  # edited code the job runs
     run([0], [0.05], store, epochs=3, code=[str(module)])  # nothing changed: nothing trained
     assert trained == [1, 1, 1]
+
+
+def test_only_the_last_hidden_layer_is_measured_unless_all_are_asked_for():
+    """measurement.layers: every table reads the last hidden layer, so only it is measured
+    by default; ``all`` measures every layer, the last one identically."""
+    arch = init.Architecture(inputs=20, width=8, depth=4, norm="bn")
+    params = mlp.stack([init.init_params(arch, "pytorch", RunSeed(0, s), "x") for s in range(2)])
+    probe = torch.rand(16, 20)
+    last = Measurement(16, "float32", RankNotions(taus=(0.5,), eig_threshold=1e-9))
+    rows = layer_ranks(arch, params, probe, last)
+    every = layer_ranks(arch, params, probe, dataclasses.replace(last, layers="all"))
+    assert [r["layer"] for r in rows] == [4, 4]
+    assert sorted({r["layer"] for r in every}) == [1, 2, 3, 4]
+    assert [r for r in every if r["layer"] == 4] == rows

@@ -31,12 +31,14 @@ from bnrank.workflow import training_device
 SCALES = {"unit": 1 / 255, "raw": 1.0}  # training.input_scale: the factor applied to uint8 pixels
 
 
-def _splits(dataset: data.Dataset, train_samples: int | None, device) -> tuple[Split, Split]:
-    """The training split (its first ``train_samples``, if given) and the test split, on ``device``."""
-    n = len(dataset.train_y) if train_samples is None else train_samples
+def _splits(
+    dataset: data.Dataset, train_samples: int | None, device, test_samples: int | None = None
+) -> tuple[Split, Split]:
+    """The first ``train_samples`` training and ``test_samples`` test samples (None: all), on ``device``."""
+    n, m = train_samples or len(dataset.train_y), test_samples or len(dataset.test_y)
     return (
         Split(dataset.train_x[:n].to(device), dataset.train_y[:n].to(device)),
-        Split(dataset.test_x.to(device), dataset.test_y.to(device)),
+        Split(dataset.test_x[:m].to(device), dataset.test_y[:m].to(device)),
     )
 
 
@@ -139,6 +141,7 @@ def model_settings(
             epochs=t.epochs,
             batch=t.batch,
             train_samples=t.train_samples,
+            test_samples=t.test_samples,
             input_scale=t.input_scale,
             measurement=measurement,
         )
@@ -241,7 +244,7 @@ def _train_models(
     """Train ``models`` in one batch; each model's metrics and rank rows."""
     t = training
     dev = training_device(t.device)
-    train, test = _splits(data.Dataset.load(dataset_path), t.train_samples, dev)
+    train, test = _splits(data.Dataset.load(dataset_path), t.train_samples, dev, t.test_samples)
     scale = SCALES[t.input_scale]
     x = _probe(train, measurement.probe, models[0].seed.base, scale)
     params = stack([load_params(m.weights) for m in models], dev)
@@ -260,6 +263,7 @@ def _train_models(
         batch=t.batch,
         scale=scale,
         checkpoint=checkpoint,
+        checkpoint_seconds=t.checkpoint_seconds,
         on_epoch=measure,
     )
     by_model = [([], []) for _ in models]

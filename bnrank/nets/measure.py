@@ -7,7 +7,8 @@ measured in float32 too, with float32's tolerance — the float32 measurement sh
 paper's collapse of a deep vanilla net to rank one, a float64 one does not (see
 docs/figures.md, "Rank notions") — and the table records the dtype;
 ``measurement.dtype: float64`` recomputes the activations and measures them in float64.
-Beside the notions of the layer's output, ``lower_bound_pre`` is r(H) of its
+Every table reads the last hidden layer only, so only it is measured unless
+``measurement.layers: all``. Beside the notions of the layer's output, ``lower_bound_pre`` is r(H) of its
 pre-activation (after BN, before the ReLU): the representation Algorithm 1 maximises.
 """
 
@@ -33,8 +34,9 @@ def layer_ranks(
     measurement: Measurement,
     layers: Sequence[int] | None = None,
 ) -> list[dict]:
-    """Rank notions of hidden layers (1-based; default all) of every model on ``probe`` (P, in),
-    in ``measurement.dtype``, and r(H) of each layer's pre-activation (``lower_bound_pre``)."""
+    """Rank notions of hidden layers (1-based; default ``measurement.layers``: the last or
+    all) of every model on ``probe`` (P, in), in ``measurement.dtype``, and r(H) of each
+    layer's pre-activation (``lower_bound_pre``)."""
     dtype, notions = measurement.dtype, measurement.rank_notions
     dt = MEASURE_DTYPES[dtype]
     cast = {k: v.detach().to(dt) for k, v in params.items()}
@@ -43,7 +45,9 @@ def layer_ranks(
         _, pre = forward(arch, cast, probe.to(dt).expand(models, *probe.shape), train=True, pre_activation=True)
     act = ACTIVATIONS[arch.activation]
     rows = []
-    for layer in layers or range(1, arch.depth + 1):
+    if layers is None:
+        layers = [arch.depth] if measurement.layers == "last" else range(1, arch.depth + 1)
+    for layer in layers:
         H = act(pre[layer - 1]).transpose(1, 2).cpu().numpy()  # the layer's output, (models, width, probe)
         values = rank_notions(H, notions.taus, notions.eig_threshold)
         values["lower_bound_pre"] = 1 / inverse_rank_bound(pre[layer - 1]).cpu().numpy()

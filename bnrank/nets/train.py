@@ -4,13 +4,14 @@ The data set stays on the device as uint8 and each model draws its own minibatch
 (its seed's permutation of the training set, redrawn each epoch); one forward and one
 backward pass per step serve all models. A model whose loss becomes NaN/inf is marked
 diverged at that epoch and frozen while the others go on. The state is checkpointed
-after every epoch, and a run started again resumes from its last checkpoint: the
-permutations depend only on (seed, epoch), so a resumed run ends exactly where an
-uninterrupted one does.
+at the end of an epoch, at most every ``checkpoint_seconds``, and a run started again
+resumes from its last checkpoint: the permutations depend only on (seed, epoch), so a
+resumed run ends exactly where an uninterrupted one does.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -107,6 +108,7 @@ def train_batched(
     batch: int,
     scale: float,
     checkpoint: Checkpoint | None = None,
+    checkpoint_seconds: float = 0.0,
     on_epoch: Callable[[int, dict[str, Tensor]], list[dict]] | None = None,
 ) -> tuple[list[dict], list[dict], dict[str, Tensor]]:
     """SGD on every model at once; model m has learning rate lrs[m] and data order seeds[m].
@@ -114,8 +116,9 @@ def train_batched(
     Returns the per-epoch metrics rows (epoch 0 is the initialisation, evaluated with
     BN on the data's own statistics, since no running statistics exist yet), the rows
     ``on_epoch`` produced after each epoch (e.g. rank measurements), and the final
-    parameters. ``checkpoint``, if given, is written after each epoch and resumed from
-    when it belongs to this run.
+    parameters. ``checkpoint``, if given, is written after the first epoch that ends
+    ``checkpoint_seconds`` or more after the last write (0: after every epoch), and
+    resumed from when it belongs to this run.
     """
     device = train.x.device
     models = len(lrs)
@@ -154,6 +157,7 @@ def train_batched(
 
     if state["epoch"] == 0 and not state["metrics"]:
         record(0, None, None)
+    last_write = time.monotonic()
     for epoch in range(state["epoch"] + 1, epochs + 1):
         alive = torch.tensor([d is None for d in state["diverged"]], device=device)
         order = permutations(seeds, epoch, len(train.y), device)
@@ -179,8 +183,9 @@ def train_batched(
         with torch.no_grad():
             record(epoch, loss_sum / steps, correct / steps)
         state["epoch"] = epoch
-        if checkpoint is not None:
+        if checkpoint is not None and time.monotonic() - last_write >= checkpoint_seconds:
             checkpoint.save(state=state, params={k: v.detach() for k, v in params.items()})
+            last_write = time.monotonic()
     for k in names:
         params[k].requires_grad_(False)
     return state["metrics"], state["extra"], params
