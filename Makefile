@@ -52,6 +52,7 @@ report: figures
 bench: install  # --output: each into results/bench/<name>.json (bnrank.paths.bench_record)
 	$(PY) benchmarks/chains.py --output
 	$(PY) benchmarks/train.py --output
+	$(PY) benchmarks/epoch.py --output
 	$(PY) benchmarks/cnn.py --output
 
 results-page: install

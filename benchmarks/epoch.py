@@ -63,7 +63,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--train", type=int, default=2000, help="training samples of one epoch")
-    parser.add_argument("--test", type=int, default=2000, help="test samples evaluated after (test_samples)")
+    parser.add_argument("--test", type=int, default=500, help="test samples evaluated after (test_samples)")
     parser.add_argument("--checkpoint-seconds", type=float, default=60.0)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument(

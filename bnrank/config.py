@@ -106,21 +106,21 @@ def _fill_defaults(validator_class):
 
 
 def _coerce_strings(config: dict, validator) -> None:
-    """Read as YAML every string where the schema wants another type, and keep the
-    result where it has that type: ``snakemake --config 'chains={"depth_sweep":
-    {"width": 64}}'`` hands nested values over as strings ('64')."""
+    """Read as YAML every string where the schema wants another type or one of a list of
+    values (``true``, ``auto``), and keep the result where it is allowed: ``snakemake --config
+    'chains={"depth_sweep": {"width": 64}}'`` hands nested values over as strings ('64')."""
     for _ in range(100):  # each pass fixes every string the schema reports; nested ones may follow
         fixed = False
         for error in validator.iter_errors(config):
-            if error.validator != "type" or not isinstance(error.instance, str) or not error.absolute_path:
+            readable = error.validator in ("type", "enum") and isinstance(error.instance, str)
+            if not readable or not error.absolute_path:
                 continue
             *parents, key = error.absolute_path
             try:
                 value = yaml.safe_load(error.instance)
             except yaml.YAMLError:
                 continue
-            types = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
-            if not isinstance(value, str) and any(validator.is_type(value, t) for t in types):
+            if not isinstance(value, str) and _allowed(validator, error, value):
                 target = config
                 for p in parents:
                     target = target[p]
@@ -128,6 +128,14 @@ def _coerce_strings(config: dict, validator) -> None:
                 fixed = True
         if not fixed:
             return
+
+
+def _allowed(validator, error, value) -> bool:
+    """Whether ``value`` passes the type or enum check that ``error`` reports."""
+    if error.validator == "enum":  # true is not 1: a value of the same type and equal
+        return any(type(value) is type(v) and value == v for v in error.validator_value)
+    types = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+    return any(validator.is_type(value, t) for t in types)
 
 
 def schema_errors(config: dict, schema_path: str) -> list[str]:
@@ -192,16 +200,22 @@ def check_config(config: dict) -> list[str]:
             f"chains.depth_sweep.layers ({depth['layers']})"
         )
     sweep = config["chains"]["width_sweep"]
-    if sweep["burn_in"] + sweep["sample_every"] > sweep["steps"]:
-        problems.append(
-            f"chains.width_sweep.steps: {sweep['steps']} leaves no rank sample after chains.width_sweep.burn_in "
-            f"({sweep['burn_in']}) at chains.width_sweep.sample_every ({sweep['sample_every']})"
-        )
-    if sweep["burn_in"] + 2 * sweep["moment_every"] > sweep["steps"]:
-        problems.append(
-            f"chains.width_sweep.steps: {sweep['steps']} leaves fewer than two moment samples "
-            "after chains.width_sweep.burn_in"
-        )
+    problems += [
+        f"chains.width_sweep.steps_by_width: {width} is not among chains.width_sweep.widths {sweep['widths']}"
+        for width in sweep["steps_by_width"]
+        if width not in sweep["widths"]
+    ]
+    lengths = {"chains.width_sweep.steps": sweep["steps"]} | {
+        f"chains.width_sweep.steps_by_width.{w}": steps for w, steps in sweep["steps_by_width"].items()
+    }
+    for key, steps in lengths.items():
+        if sweep["burn_in"] + sweep["sample_every"] > steps:
+            problems.append(
+                f"{key}: {steps} leaves no rank sample after chains.width_sweep.burn_in "
+                f"({sweep['burn_in']}) at chains.width_sweep.sample_every ({sweep['sample_every']})"
+            )
+        if sweep["burn_in"] + 2 * sweep["moment_every"] > steps:
+            problems.append(f"{key}: {steps} leaves fewer than two moment samples after chains.width_sweep.burn_in")
     spectrum = config["chains"]["spectrum"]
     if spectrum["top"] > spectrum["width"]:
         problems.append(f"chains.spectrum.top: {spectrum['top']} exceeds chains.spectrum.width ({spectrum['width']})")
@@ -279,11 +293,9 @@ def _training_problems(config: dict) -> list[str]:
                 f"experiments.{name}.lrs: every variant needs as many learning rates as the others, so that none is "
                 f"searched more finely ({', '.join(f'{v} has {n}' for v, n in sizes.items())})"
             )
-        size = _training_size(config, e)
+        size, of = _training_size(config, e)
         if e["batch"] > size:
-            problems.append(
-                f"experiments.{name}.batch: {e['batch']} exceeds the {size} training samples of {e['dataset']}"
-            )
+            problems.append(f"experiments.{name}.batch: {e['batch']} exceeds the {size} training samples of {of}")
         if config["measurement"]["probe"] > size:
             problems.append(
                 f"measurement.probe: {config['measurement']['probe']} exceeds the {size} training samples of "
@@ -292,12 +304,16 @@ def _training_problems(config: dict) -> list[str]:
     return problems + _cnn_problems(config)
 
 
-def _training_size(config: dict, experiment: dict) -> int:
-    """The number of training samples an experiment trains on."""
-    data = config["data"]["cifar10"]
-    synthetic = experiment["dataset"] == "cifar10" and data["synthetic"]
-    size = data["stand_in"]["train"] if synthetic else DATASET_SIZES[experiment["dataset"]]
-    return min(size, experiment.get("train_samples") or size)
+def _training_size(config: dict, experiment: dict) -> tuple[int, str]:
+    """The number of training samples an experiment trains on, and of what: with
+    ``data.cifar10.synthetic: auto`` the fewer of CIFAR-10's and the stand-in's, as either may be used."""
+    name, data = experiment["dataset"], config["data"]["cifar10"]
+    size, of = DATASET_SIZES[name], name
+    if name == "cifar10" and data["synthetic"] is True:
+        size = data["stand_in"]["train"]
+    elif name == "cifar10" and data["synthetic"] == "auto" and data["stand_in"]["train"] < size:
+        size, of = data["stand_in"]["train"], "cifar10's stand-in (data.cifar10.synthetic: auto)"
+    return min(size, experiment.get("train_samples") or size), of
 
 
 def _cnn_problems(config: dict) -> list[str]:
@@ -310,9 +326,9 @@ def _cnn_problems(config: dict) -> list[str]:
             for v in e["variants"]
             if v not in variants
         ]
-        size = _training_size(config, e)
+        size, of = _training_size(config, e)
         if e["batch"] > size:
-            problems.append(f"{key}.batch: {e['batch']} exceeds the {size} training samples of {e['dataset']}")
+            problems.append(f"{key}.batch: {e['batch']} exceeds the {size} training samples of {of}")
         if config["measurement"]["probe"] > size:
             problems.append(
                 f"measurement.probe: {config['measurement']['probe']} exceeds the {size} training samples of "

@@ -11,6 +11,9 @@ The parameters of the three functions say what each needs, by name:
   list of frames, per name), facts about its experiment (``CONTEXT``), and the rest are
   its settings, ``figN.table`` in the config;
 - the claims check takes the table and its thresholds, ``figN.claims``;
+- a training figure's table builder and claims check also take the settings of
+  ``convergence`` (``CONVERGENCE``) their parameters name: the table the ``window``, the
+  claims the limits that say whether the figure's reference run has converged;
 - the plot takes the table and any of the figure's table settings or thresholds it
   draws (Fig 8 draws its ``max_alpha`` as a reference line).
 
@@ -42,9 +45,16 @@ ARTEFACTS = {
 # What a training figure's table may know about its experiment.
 CONTEXT = {
     "variants": "each variant's norm, init and pretraining iterations",
-    "dataset": "the data set trained on (cifar10_synthetic for the stand-in)",
+    "dataset": "the data set trained on (cifar10_synthetic for the stand-in; with auto, the data job's record)",
     "width": "the networks' width (network.width)",
     "seeds": "the reported seeds (the learning rate may have been selected on others)",
+}
+# The settings of the config's `convergence` section (bnrank.settings.Convergence), shared by
+# every training figure: its table builder takes the window, its claims check the limits.
+CONVERGENCE = {
+    "window": "the last this fraction of a run, over which the training loss must have flattened",
+    "max_relative_improvement": "flattened: the training loss fell by at most this fraction over the window",
+    "fit_accuracy": "or fitted: the training accuracy at the end reached this",
 }
 
 
@@ -73,12 +83,23 @@ class Figure:
     @property
     def table_settings(self) -> list[str]:
         """Its table's settings: the keys of ``figN.table``."""
-        return [p for p in self._table_parameters() if p not in ARTEFACTS and p not in CONTEXT]
+        return [p for p in self._table_parameters() if p not in {**ARTEFACTS, **CONTEXT, **CONVERGENCE}]
+
+    def _claims_parameters(self) -> list[str]:
+        return list(inspect.signature(self.claims).parameters)[1:]
 
     @property
     def thresholds(self) -> list[str]:
         """Its claims' thresholds: the keys of ``figN.claims``."""
-        return list(inspect.signature(self.claims).parameters)[1:]
+        return [p for p in self._claims_parameters() if p not in CONVERGENCE]
+
+    @property
+    def convergence(self) -> dict[str, list[str]]:
+        """The settings of ``convergence`` its ``table`` builder and its ``claims`` check take."""
+        return {
+            "table": [p for p in self._table_parameters() if p in CONVERGENCE],
+            "claims": [p for p in self._claims_parameters() if p in CONVERGENCE],
+        }
 
     @property
     def plot_options(self) -> list[str]:

@@ -34,6 +34,11 @@ class Paths:
     def dataset(self, name) -> str:
         return f"{self.data}/{name}.pt"
 
+    def dataset_record(self, name) -> str:
+        """What the data job prepared under ``name``: the data set (``cifar10_auto`` holds CIFAR-10
+        or its stand-in) and its source (``bnrank.labels``)."""
+        return f"{self.data}/{name}.json"
+
     def downloads(self) -> str:
         return f"{self.data}/downloads"
 

@@ -26,6 +26,7 @@ CnnScheme = Literal["pytorch", "asymmetric"]
 CnnInputs = Literal["data", "random"]  # random: uniform 0..255 images in place of the data set's (Fig 10)
 Precision = Literal["auto", "float32", "bfloat16"]  # auto: bf16 autocast where the device has native bf16
 InputScale = Literal["unit", "raw"]  # unit: pixels / 255; raw: 0..255 (the public Fig 4 code)
+Synthetic = Literal[False, True, "auto"]  # the CIFAR-10 stand-in: never, always, or where no source works
 
 
 @dataclass(frozen=True)
@@ -64,11 +65,18 @@ class WidthSweep:
     weights: WeightLaw
     center: bool
     widths: tuple[int, ...] = ()
+    steps_by_width: dict[int, int] = dataclasses.field(default_factory=dict)
 
-    def job(self) -> dict:
-        """What one width's job uses: everything but the list of widths, so that a new
-        width runs one new job and leaves the others' results in place."""
-        return {k: v for k, v in dataclasses.asdict(self).items() if k != "widths"}
+    def steps_at(self, width: int) -> int:
+        """The chain length at ``width``: ``steps_by_width`` where it names the width, else ``steps``."""
+        return self.steps_by_width.get(width, self.steps)
+
+    def job(self, width: int) -> dict:
+        """What one width's job uses: everything but the list of widths, with that width's
+        chain length, so that a new width runs one new job and leaves the others' results
+        in place."""
+        fields = {k: v for k, v in dataclasses.asdict(self).items() if k not in ("widths", "steps_by_width")}
+        return fields | {"steps": self.steps_at(width)}
 
 
 @dataclass(frozen=True)
@@ -242,6 +250,7 @@ class CnnExperiment:
     momentum: float
     weight_decay: float
     log_every: int
+    train_samples: int | None = None
 
     @property
     def seeds(self) -> list[int]:
@@ -267,6 +276,19 @@ class CnnRun:
     precision: Precision
     channels_last: bool
     compile: bool
+    train_samples: int | None = None
+
+
+@dataclass(frozen=True)
+class Convergence:
+    """``convergence``: when a claim about trained networks is decided. The table jobs take
+    the ``window`` (the last this fraction of a run), the claims jobs the limits: the
+    reference's training loss fell by at most ``max_relative_improvement`` of its value over
+    the window (flattened), or its training accuracy reached ``fit_accuracy`` (fitted)."""
+
+    window: float
+    max_relative_improvement: float
+    fit_accuracy: float
 
 
 @dataclass(frozen=True)
@@ -289,9 +311,10 @@ class FashionMnistSources:
 
 @dataclass(frozen=True)
 class Cifar10Sources:
-    """``data.cifar10``: where CIFAR-10 is looked for, or the stand-in used instead."""
+    """``data.cifar10``: where CIFAR-10 is looked for, or the stand-in used instead (``synthetic``:
+    true), or where no source works (``auto``)."""
 
-    synthetic: bool
+    synthetic: Synthetic
     directory: str | None
     url: str | None
     stand_in: StandIn
@@ -325,6 +348,7 @@ class Settings:
     cnn: Cnn
     cnn_variants: dict[str, CnnVariant]
     cnn_experiments: dict[str, CnnExperiment]
+    convergence: Convergence
 
     @classmethod
     def from_config(cls, config: dict) -> Settings:
@@ -337,12 +361,20 @@ class Settings:
         return self.experiments[name] if name in self.experiments else self.cnn_experiments[name]
 
     def dataset_name(self, experiment: str) -> str:
-        """The data set file an experiment trains on: CIFAR-10, or its stand-in if the config asks."""
-        name = self.experiment(experiment).dataset
-        return "cifar10_synthetic" if name == "cifar10" and self.data.cifar10.synthetic else name
+        """The data set file an experiment trains on: CIFAR-10, its stand-in if the config asks,
+        or ``cifar10_auto`` (``synthetic: auto``), which holds whichever the data job prepared."""
+        name, synthetic = self.experiment(experiment).dataset, self.data.cifar10.synthetic
+        if name != "cifar10" or synthetic is False:
+            return name
+        return "cifar10_auto" if synthetic == "auto" else "cifar10_synthetic"
 
     def stand_in(self, experiment: str) -> bool:
+        """Whether the config puts an experiment on the stand-in (with ``auto`` only the data job knows)."""
         return self.dataset_name(experiment).endswith("_synthetic")
+
+    def chosen_by_data_job(self, experiment: str) -> bool:
+        """Whether the data job, not the config, decides between CIFAR-10 and its stand-in (``auto``)."""
+        return self.dataset_name(experiment).endswith("_auto")
 
     def input_scale(self, variant: str) -> InputScale:
         """The variant's input scale, or the training default."""
@@ -377,6 +409,7 @@ class Settings:
             precision=c.precision,
             channels_last=c.channels_last,
             compile=c.compile,
+            train_samples=e.train_samples,
         )
 
     def pretraining_of(self, variant: str) -> Pretraining | None:

@@ -7,6 +7,7 @@ files and the figure's settings, and returns one tidy frame.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -121,6 +122,32 @@ def select_learning_rates(metrics: Sequence[pd.DataFrame], lr_rule: str, seeds: 
     )
 
 
+def convergence_window(curves: pd.DataFrame, runs: Sequence[str], step: str, window: float) -> pd.DataFrame:
+    """Per run (each combination of the ``runs`` columns of ``curves``): ``window_start``, the
+    ``step`` (epoch, or recorded iteration) at which the last ``window`` of the run begins, and
+    ``train_loss_window_start``, the run's training loss there: what the claims need to tell
+    whether the run's training loss had flattened by its end (``claims.common.ConvergenceTest``).
+
+    The window is ``window`` × the run's steps, rounded up, at least one step; it starts no
+    earlier than the first step with a training loss (step 0 is the initialisation, which has
+    none) unless the run has a single step. Every run of a table shares the steps: those of
+    ``curves`` (a run that diverged stopped early and has no loss there)."""
+    steps = np.sort(curves[step].unique())
+    back = max(1, math.ceil(window * (len(steps) - 1) - 1e-9))
+    first = min(1, len(steps) - 2) if len(steps) > 1 else 0
+    start = steps[max(first, len(steps) - 1 - back)]
+    at_start = curves.loc[curves[step] == start, [*runs, "train_loss"]].rename(
+        columns={"train_loss": "train_loss_window_start"}
+    )
+    keys = curves[list(runs)].drop_duplicates()
+    return keys.merge(at_start, on=list(runs), how="left").assign(window_start=start)
+
+
+def _with_window(table: pd.DataFrame, runs: Sequence[str], step: str, window: float) -> pd.DataFrame:
+    """``table`` with each run's ``convergence_window`` columns on every row of the run."""
+    return table.merge(convergence_window(table, runs, step, window), on=list(runs), how="left")
+
+
 def _selected(
     metrics: Sequence[pd.DataFrame], selected: pd.DataFrame, variants: dict, seeds: Sequence[int]
 ) -> pd.DataFrame:
@@ -144,15 +171,20 @@ def fig1(
     width: int,
     dataset: str,
     seeds: Sequence[int],
+    window: float,
 ) -> pd.DataFrame:
-    """Per (network, depth, seed): rank and r(H) of the last hidden layer at init, final
-    training accuracy."""
+    """Per (network, depth, seed): rank and r(H) of the last hidden layer at init; the final
+    epoch's training accuracy and loss, and the loss where the convergence ``window`` starts
+    (``convergence_window``: the table holds no curves)."""
     ranks = _last_hidden(init_ranks)
     ranks = ranks.rename(columns={"matrix_rank": "rank_init", "r_post": "lower_bound_init", "dtype": "rank_dtype"})
     ranks = ranks[["variant", "depth", "seed", "rank_init", "lower_bound_init", "rank_dtype"]]
-    trained = _selected(metrics, selected, variants, seeds)
+    trained = _with_window(_selected(metrics, selected, variants, seeds), ["variant", "depth", "seed"], "epoch", window)
     final = trained[trained["epoch"] == trained["epoch"].max()]
-    final = final[["variant", "depth", "seed", "lr", "train_acc", "train_loss", "test_acc", "diverged_epoch"]]
+    final = final[
+        ["variant", "depth", "seed", "lr", "epoch", "train_acc", "train_loss", "test_acc", "diverged_epoch"]
+        + ["window_start", "train_loss_window_start"]
+    ]
     table = ranks.merge(final, on=["variant", "depth", "seed"], how="outer").rename(columns={"variant": "network"})
     first = ["network", "depth", "seed", "rank_init", "train_acc"]
     table = table.assign(width=width, dataset=dataset)
@@ -178,11 +210,14 @@ def training_curves(
     variants: dict,
     dataset: str,
     seeds: Sequence[int],
+    window: float,
 ) -> pd.DataFrame:
     """Figs 4, 11, 12: per (variant, depth, seed, epoch) metrics at the selected learning
     rate, and for pretrained variants r(H) of the last hidden layer before and after
-    pretraining (``r_pre_*``: pre-activation, ``r_post_*``: the layer's output)."""
+    pretraining (``r_pre_*``: pre-activation, ``r_post_*``: the layer's output); each run's
+    convergence ``window`` (``convergence_window``)."""
     table = _selected(metrics, selected, variants, seeds).assign(dataset=dataset)
+    table = _with_window(table, ["variant", "depth", "seed"], "epoch", window)
     table = table.merge(_pretraining_gain(pretrain_ranks), on=["variant", "depth", "seed"], how="left")
     first = ["variant", "depth", "seed", "epoch", "lr", "train_loss", "train_acc", "test_loss", "test_acc"]
     return _ordered(table, first, ["variant", "depth", "seed", "epoch"])
@@ -195,23 +230,27 @@ def fig6(
     variants: dict,
     dataset: str,
     seeds: Sequence[int],
+    window: float,
 ) -> pd.DataFrame:
     """Per (variant, seed, epoch): training accuracy and r(H) of the last hidden layer,
     on its pre-activation (``r_pre``, where Algorithm 1 maximises it; plotted) and on its
-    output (``r_post``)."""
+    output (``r_post``); each run's convergence ``window`` (``convergence_window``)."""
     table = _selected(metrics, selected, variants, seeds).assign(dataset=dataset)
+    table = _with_window(table, ["variant", "depth", "seed"], "epoch", window)
     r = _last_hidden(ranks)[["variant", "depth", "seed", "lr", "epoch", "r_pre", "r_post", "matrix_rank", "dtype"]]
     table = table.merge(r, on=["variant", "depth", "seed", "lr", "epoch"])
     first = ["variant", "seed", "epoch", "train_acc", "r_pre", "r_post", "lr", "depth"]
     return _ordered(table, first, ["variant", "seed", "epoch"])
 
 
-def cnn_curves(cnn_logs: Sequence[pd.DataFrame], dataset: str, show: tuple[str, ...]) -> pd.DataFrame:
+def cnn_curves(cnn_logs: Sequence[pd.DataFrame], dataset: str, show: tuple[str, ...], window: float) -> pd.DataFrame:
     """Figs 5, 7, 10, 13: per (variant, seed, iteration) the training accuracy and loss, and
     the last hidden layer's matrix_rank, r(H) (``lower_bound``) and gradient alignment on
-    the probe batch, for the variants in ``show``, in that order."""
+    the probe batch, for the variants in ``show``, in that order; each run's convergence
+    ``window`` over the recorded iterations (``convergence_window``)."""
     table = pd.concat(cnn_logs, ignore_index=True)
     table = table[table["variant"].isin(show)].assign(dataset=dataset)
+    table = _with_window(table, ["variant", "seed"], "iteration", window)
     table = table.assign(order=table["variant"].map({v: i for i, v in enumerate(show)}))
     first = ["variant", "seed", "iteration", "train_acc", "matrix_rank", "lower_bound", "alignment", "train_loss"]
     return _ordered(table, first, ["order", "seed", "iteration"]).drop(columns="order")

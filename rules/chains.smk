@@ -35,7 +35,7 @@ rule simulate_width_sweep:
         paths.benchmark("simulate_width_sweep", "width{width}")
     threads: S.chains.threads
     params:
-        width_sweep=S.chains.width_sweep.job(),
+        width_sweep=lambda w: S.chains.width_sweep.job(int(w.width)),
         rank_notions=plain(S.rank_notions),
         seed=S.seed,
         dtype=S.chains.dtype,

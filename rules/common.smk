@@ -5,6 +5,7 @@ import sys
 import typing
 
 from bnrank import config as config_checks
+from bnrank import labels
 from bnrank.figures import ARTEFACTS, FIGURES
 from bnrank.paths import Paths
 from bnrank.settings import CnnArchitecture, CnnNorm, CnnScheme, InitScheme, Norm, Settings, plain
@@ -52,10 +53,19 @@ def code(script):
 
 
 def figure_note(figure):
-    """The label on a figure and its claims: the preset's, and the stand-in's if any."""
+    """The label on a figure and its claims as the config decides it: the preset's, and the
+    stand-in's if any (with data.cifar10.synthetic: auto the jobs add it from data_record)."""
     experiment = FIGURES[figure].experiment
-    stand_in = experiment is not None and S.stand_in(experiment)
-    return "; ".join(n for n in [S.label, "synthetic CIFAR-10 stand-in, not CIFAR-10" if stand_in else ""] if n)
+    return labels.note(S.label, experiment is not None and S.stand_in(experiment))
+
+
+def data_record(figure):
+    """The data job's record of the data set a figure's runs trained on, where the job chose
+    it (data.cifar10.synthetic: auto); none where the config names the data set."""
+    experiment = FIGURES[figure].experiment
+    if experiment is None or not S.chosen_by_data_job(experiment):
+        return {}
+    return {"data_record": paths.dataset_record(S.dataset_name(experiment))}
 
 
 def dataset_file(experiment):
@@ -80,12 +90,15 @@ def cnn_init_file(experiment, variant, seed):
 
 
 def data_sources(dataset):
-    """The settings of ``data`` a data set's job uses: where to look, or how to make the stand-in."""
+    """The settings of ``data`` a data set's job uses: where to look, how to make the stand-in,
+    or both (cifar10_auto)."""
     d = S.data
     if dataset == "fashion_mnist":
         return plain(d.fashion_mnist)
     if dataset == "cifar10":
         return {"directory": d.cifar10.directory, "url": d.cifar10.url}
+    if dataset == "cifar10_auto":
+        return {"directory": d.cifar10.directory, "url": d.cifar10.url, "stand_in": plain(d.cifar10.stand_in)}
     return plain(d.cifar10.stand_in)
 
 
@@ -158,6 +171,12 @@ def table_context(figure):
 def section(figure, part):
     """``figN.table`` or ``figN.claims`` of the config."""
     return config[figure].get(part, {})
+
+
+def convergence(figure, part):
+    """The settings of ``convergence`` a figure's ``table`` builder (the window) or ``claims``
+    check (the limits) takes, by the names its parameters give them (bnrank.figures.CONVERGENCE)."""
+    return {name: getattr(S.convergence, name) for name in FIGURES[figure].convergence[part]}
 
 
 def plot_options(figure):

@@ -1,13 +1,16 @@
 # Every figure of the registry (bnrank/figures.py): its table (the numbers it plots),
 # its claims, its picture, and its target. Tables read the stages' files; pictures and
 # claims read only tables, so restyling a plot or changing a claim's threshold never
-# reruns a simulation or a training.
+# reruns a simulation or a training. Where the data job chose the data set
+# (data.cifar10.synthetic: auto) all three also read its record, which says whether the
+# runs used the stand-in (bnrank.labels).
 
 
 rule table:
     """A figure's table, built by its registered table builder from the artefacts it reads."""
     input:
         unpack(lambda w: {a: artefact_files(w.figure, a) for a in FIGURES[w.figure].reads}),
+        unpack(lambda w: data_record(w.figure)),
         code=code("table.py"),
     output:
         paths.table("{figure}"),
@@ -16,6 +19,7 @@ rule table:
     params:
         settings=lambda w: section(w.figure, "table"),
         context=lambda w: table_context(w.figure),
+        convergence=lambda w: convergence(w.figure, "table"),
     script:
         "../scripts/table.py"
 
@@ -24,6 +28,7 @@ rule check_claims:
     """Checks a figure's claims against its table."""
     input:
         paths.table("{figure}"),
+        unpack(lambda w: data_record(w.figure)),
         code=code("claims.py"),
     output:
         report(
@@ -36,6 +41,7 @@ rule check_claims:
         paths.log("check_claims", "{figure}"),
     params:
         thresholds=lambda w: section(w.figure, "claims"),
+        convergence=lambda w: convergence(w.figure, "claims"),
         note=lambda w: figure_note(w.figure),
     script:
         "../scripts/claims.py"
@@ -45,6 +51,7 @@ rule plot:
     """Draws a figure from its table."""
     input:
         paths.table("{figure}"),
+        unpack(lambda w: data_record(w.figure)),
         code=code("plot.py"),
     output:
         pdf=paths.figure("{figure}", "pdf"),

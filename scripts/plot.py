@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from bnrank import plots, workflow
+from bnrank import labels, plots, workflow
 from bnrank.figures import FIGURES
 
 with workflow.logged(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
@@ -14,6 +14,6 @@ with workflow.logged(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
         table=table,
         paths=list(snakemake.output),
         preset=p.preset,
-        label=p.label,
+        label=labels.with_record(p.label, snakemake.input.get("data_record")),
         **p.options,
     )

@@ -1,5 +1,8 @@
 """Every claim of every figure, fed a hand-made table where it must hold and one where
-it must fail (``BREAKS``: one edit of the good table per claim)."""
+it must fail (``BREAKS``: one edit of the good table per claim). In the training figures'
+tables the reference run has converged (its training loss fell 5% over the window), so a
+claim that breaks fails; ``STILL_LEARNING`` gives each a table where the reference has not,
+and the claims read from trained networks are then not evaluated."""
 
 import math
 
@@ -10,6 +13,7 @@ import pytest
 from bnrank import claims, tables
 from bnrank.claims.common import (
     Comparison,
+    ConvergenceTest,
     Favours,
     Preference,
     above,
@@ -80,14 +84,20 @@ def changed(row, changes, who, depth, seed):
     return row
 
 
-def fig1_table(changes=None):
-    """Two networks at depths 1, 4, 16, 32, two seeds; ``changes`` maps
+WINDOW = 0.25  # convergence.window: over 3 epochs, epoch 2 → 3
+LIMITS = {"max_relative_improvement": 0.1, "fit_accuracy": 0.99}  # the rest of convergence
+
+
+def fig1_table(changes=None, fell=None):
+    """Two networks at depths 1, 4, 16, 32, two seeds, 3 epochs; ``changes`` maps
     (column, network, depth) to a new value for every seed, or (column, network, depth,
-    seed) for one."""
+    seed) for one. ``fell`` maps (network, depth) to the fraction by which the training
+    loss fell over the window (epoch 2 → 3; default 5%: flattened)."""
     values = {
         "rank_init": {"vanilla": [100, 50, 2, 1], "bn": [120, 125, 126, 126]},
         "lower_bound_init": {"vanilla": [30, 8, 1.3, 1.1], "bn": [40, 30, 25, 20]},
         "train_acc": {"vanilla": [0.8, 0.8, 0.1, 0.1], "bn": [0.85, 0.85, 0.84, 0.84]},
+        "train_loss": {"vanilla": [0.6, 0.6, 2.3, 2.3], "bn": [0.4, 0.4, 0.45, 0.45]},
     }
     rows = []
     for net in ("vanilla", "bn"):
@@ -95,8 +105,15 @@ def fig1_table(changes=None):
             for seed in (0, 1):
                 row = {"network": net, "depth": depth, "seed": seed, "rank_dtype": "float32", "width": 128}
                 row |= {"lr": 0.1, "diverged_epoch": np.nan} | {c: v[net][i] for c, v in values.items()}
+                loss_start = row["train_loss"] / (1 - (fell or {}).get((net, depth), 0.05))
+                row |= {"epoch": 3, "window_start": 2, "train_loss_window_start": loss_start}
                 rows.append(changed(row, changes, net, depth, seed))
     return pd.DataFrame(rows)
+
+
+def with_window(curves, runs, step):
+    """``curves`` with the convergence window the table builders add (``tables.convergence_window``)."""
+    return curves.merge(tables.convergence_window(curves, runs, step, WINDOW), on=runs, how="left")
 
 
 FIG4_FINAL = {  # final metric per (variant, depth): depth 10, depth 30
@@ -122,11 +139,13 @@ FIG4_FINAL = {  # final metric per (variant, depth): depth 10, depth 30
 FIG4_RANK_GAIN = {"pretrained": (1.5, 6.0), "pretrained_public": (1.0, 1.1)}  # r(H) before, after
 
 
-def fig4_table(changes=None):
-    """Training curves of four variants at depths 10 and 30, three seeds, epochs 0 and 1.
+def fig4_table(changes=None, fell=None):
+    """Training curves of four variants at depths 10 and 30, three seeds, epochs 0, 1, 2.
 
     ``changes`` maps (column, variant, depth) or (column, variant, depth, seed) to a value
-    at the final epoch (a tuple of per-seed values is spread over the seeds)."""
+    at the final epoch (a tuple of per-seed values is spread over the seeds). ``fell`` maps
+    (variant, depth) to the fraction by which the training loss fell over the window
+    (epoch 1 → 2; default 5%: flattened)."""
     rows = []
     for variant in FIG4_FINAL["train_loss"]:
         for i, depth in enumerate((10, 30)):
@@ -135,14 +154,17 @@ def fig4_table(changes=None):
                 before, after = FIG4_RANK_GAIN.get(variant, (np.nan, np.nan))
                 base = {"variant": variant, "depth": depth, "seed": seed, "diverged_epoch": np.nan}
                 base |= {"r_pre_before_pretraining": before, "r_pre_after_pretraining": after}
-                final = base | {"epoch": 1} | {m: v[variant][i] + noise for m, v in FIG4_FINAL.items()}
+                final = base | {"epoch": 2} | {m: v[variant][i] + noise for m, v in FIG4_FINAL.items()}
                 final = changed(final, changes, variant, depth, seed)
                 pretraining = {k: v for k, v in final.items() if k.endswith("_pretraining")}  # the same every epoch
                 rows.append(
                     base | pretraining | {"epoch": 0, "train_loss": np.nan, "train_acc": np.nan, "test_loss": 2.3}
                 )
+                loss = final["train_loss"] / (1 - (fell or {}).get((variant, depth), 0.05))
+                middle = {"epoch": 1, "train_loss": loss, "train_acc": final["train_acc"], "test_loss": 2.0}
+                rows.append(base | pretraining | middle)
                 rows.append(final)
-    return pd.DataFrame(rows)
+    return with_window(pd.DataFrame(rows), ["variant", "depth", "seed"], "epoch")
 
 
 FIG6_VARIANTS = {  # norm, init, pretraining iterations; r(H) at epoch 0 and 3; final accuracy
@@ -154,19 +176,24 @@ FIG6_VARIANTS = {  # norm, init, pretraining iterations; r(H) at epoch 0 and 3; 
 }
 
 
-def fig6_table(changes=None):
-    """Five variants, two seeds, epochs 0 and 3; ``changes`` maps (column, variant, epoch) to a value."""
+def fig6_table(changes=None, fell=None):
+    """Five variants at depth 32, two seeds, epochs 0, 2 and 3; ``changes`` maps (column,
+    variant, epoch) to a value; ``fell`` maps a variant to the fraction by which its training
+    loss fell over the window (epoch 2 → 3; default 5%: flattened)."""
     rows = []
     for variant, (norm, init, iterations, r0, r3, acc) in FIG6_VARIANTS.items():
+        loss = 2 * (1 - acc)
+        before = loss / (1 - (fell or {}).get(variant, 0.05))
         for seed in (0, 1):
-            for epoch, r, a in ((0, r0, np.nan), (3, r3, acc)):
-                row = {"variant": variant, "seed": seed, "epoch": epoch, "train_acc": a, "r_pre": r + 0.01 * seed}
+            for epoch, r, a, ell in ((0, r0, np.nan, np.nan), (2, r3, acc, before), (3, r3, acc, loss)):
+                row = {"variant": variant, "depth": 32, "seed": seed, "epoch": epoch, "train_acc": a}
+                row |= {"train_loss": ell, "r_pre": r + 0.01 * seed}
                 row |= {"norm": norm, "init": init, "pretrain_iterations": iterations, "diverged_epoch": np.nan}
                 for (column, v, e), value in (changes or {}).items():
                     if (v, e) == (variant, epoch):
                         row[column] = value
                 rows.append(row)
-    return pd.DataFrame(rows)
+    return with_window(pd.DataFrame(rows), ["variant", "depth", "seed"], "epoch")
 
 
 CNN_VARIANTS = {  # variant: matrix_rank, r(H), alignment, final training accuracy
@@ -179,16 +206,21 @@ CNN_VARIANTS = {  # variant: matrix_rank, r(H), alignment, final training accura
 }
 
 
-def cnn_table(changes=None, diverged=None):
+def cnn_table(changes=None, diverged=None, fell=None):
     """Six CNN variants, two seeds, iterations 0, 50, 100, accuracy rising linearly to its
     final value; ``changes`` maps (column, variant, iteration[, seed]) to a value,
-    ``diverged`` (variant, seed, iteration) stops a run there."""
+    ``diverged`` (variant, seed, iteration) stops a run there; ``fell`` maps a variant to
+    the fraction by which its training loss fell over the window (iteration 50 → 100;
+    default 5%: flattened)."""
     rows = []
     for variant, (rank, r, alignment, final) in CNN_VARIANTS.items():
+        loss = 2.3 * (1 - final) + 0.1
+        losses = {0: np.nan, 50: loss / (1 - (fell or {}).get(variant, 0.05)), 100: loss}
         for seed in (0, 1):
             for it in (0, 50, 100):
                 acc = np.nan if it == 0 else 0.1 + (final - 0.1) * it / 100
                 row = {"variant": variant, "seed": seed, "iteration": it, "train_acc": acc, "matrix_rank": rank}
+                row |= {"train_loss": losses[it]}
                 row |= {"lower_bound": r, "alignment": alignment, "zero_samples": 0, "diverged_iteration": np.nan}
                 for (column, v, i, *s), value in (changes or {}).items():
                     if (v, i) == (variant, it) and s in ([], [seed]):
@@ -197,9 +229,9 @@ def cnn_table(changes=None, diverged=None):
                     if it > diverged[2]:
                         continue
                     if it == diverged[2]:
-                        row |= {"diverged_iteration": it, "train_acc": np.nan}
+                        row |= {"diverged_iteration": it, "train_acc": np.nan, "train_loss": np.nan}
                 rows.append(row)
-    return pd.DataFrame(rows)
+    return with_window(pd.DataFrame(rows), ["variant", "seed"], "iteration")
 
 
 # ---------------------------------------------------------------- each figure: good table, and one break per claim
@@ -274,9 +306,12 @@ BREAKS = [
     ("fig1", "bn_accuracy_barely_falls", lambda: fig1_table({("train_acc", "bn", 32): 0.6}), "a drop of 0.25"),
     (
         "fig1",
-        "bn_accuracy_barely_falls",
-        lambda: fig1_table({("train_acc", "bn", 32, 1): np.nan, ("diverged_epoch", "bn", 32, 1): 2}),
-        "a diverged BN seed counts as accuracy 0, not as missing",
+        "vanilla_accuracy_falls_past_depth",
+        lambda: fig1_table(
+            {("train_acc", "vanilla", d, s): np.nan for d, s in ((1, 0), (1, 1), (4, 1))}
+            | {("diverged_epoch", "vanilla", d, s): 2 for d, s in ((1, 0), (1, 1), (4, 1))}
+        ),
+        "diverged vanilla seeds count as accuracy 0, not as missing (skipped, the shallow mean would be 0.8)",
     ),
     ("fig2", "vanilla_rank_collapses[linear]", lambda: fig2_table(vanilla_final=3), "rank 3"),
     ("fig2", "bn_rank_above_sqrt_d[linear]", lambda: fig2_table(bn_min=5), "5 < √32"),
@@ -337,9 +372,9 @@ for fig in ("fig5", "fig13"):
         (fig, "standard_bn_fits", lambda: cnn_table({("train_acc", "bn", 100, 0): 0.3}), "one BN seed at 0.3"),
         (
             fig,
-            "standard_bn_fits",
-            lambda: cnn_table(diverged=("bn", 1, 50)),
-            "a diverged BN seed counts as accuracy 0, not as missing",
+            "nocenter_trains_like_bn",
+            lambda: cnn_table(diverged=("bn_nocenter", 1, 50)),
+            "a diverged seed counts as accuracy 0, not as missing (skipped, the gap would be 0.01)",
         ),
         (
             fig,
@@ -444,8 +479,17 @@ for fig in ("fig4", "fig12"):
     ]
 
 
+def limits(figure):
+    """A figure's thresholds, and the convergence limits its claims check takes (the registry says which)."""
+    return THRESHOLDS[figure] | {k: v for k, v in LIMITS.items() if k in FIGURES[figure].convergence["claims"]}
+
+
+def rows_of(figure, table):
+    return FIGURES[figure].claims(table, **limits(figure))
+
+
 def run(figure, table):
-    return statuses(FIGURES[figure].claims(table, **THRESHOLDS[figure]))
+    return statuses(rows_of(figure, table))
 
 
 @pytest.mark.parametrize("figure", sorted(FIGURES))
@@ -467,7 +511,7 @@ def test_every_claim_has_a_table_that_breaks_it(figure):
 
 def test_every_row_names_a_sentence_a_failure_condition_and_a_deciding_case():
     for figure in FIGURES:
-        for row in FIGURES[figure].claims(GOOD[figure](), **THRESHOLDS[figure]):
+        for row in rows_of(figure, GOOD[figure]()):
             assert row["paper"].startswith(("Sec.", "Fig.", "App.", "Theorem", "none:")), row
             assert "fail" in row["statement"], row
             assert row["deciding"] and row["seeds"], row
@@ -480,14 +524,14 @@ def test_a_single_width_leaves_the_slope_not_evaluated():
 
 
 def test_the_deciding_case_names_the_width_and_numbers():
-    rows = claims.fig3(fig3_table(rank=lambda d: 0.2 * np.sqrt(d)), **THRESHOLDS["fig3"])
+    rows = rows_of("fig3", fig3_table(rank=lambda d: 0.2 * np.sqrt(d)))
     row = next(r for r in rows if r["claim"] == "rank_above_theorem2_level[gamma=inf]")
     assert row["deciding"].startswith("d=") and "<" in row["deciding"]
 
 
 def test_diverged_seeds_are_counted_behind_the_value():
     table = fig4_table({("train_loss", "pretrained", 30, 2): np.nan, ("diverged_epoch", "pretrained", 30, 2): 1})
-    row = next(r for r in claims.fig4(table, **THRESHOLDS["fig4"]) if r["claim"].startswith("pretrained_beats_bn"))
+    row = next(r for r in rows_of("fig4", table) if r["claim"].startswith("pretrained_beats_bn"))
     assert "pretrained 3 (1 diverged)" in row["seeds"]
 
 
@@ -573,6 +617,165 @@ def test_fig10_a_variant_without_alignment_leaves_the_claim_not_evaluated(varian
     """Not decided by the order of the variants: before, a random-data net with no
     alignment at any iteration left the claim to the other net's curve (holds)."""
     table = cnn_table({("alignment", variant, i): np.nan for i in (0, 50, 100)})
-    row = next(r for r in claims.fig10(table, **THRESHOLDS["fig10"]) if r["claim"] == "no_bn_gradients_aligned")
+    row = next(r for r in rows_of("fig10", table) if r["claim"] == "no_bn_gradients_aligned")
     assert row["status"] == "not evaluated", row
     assert row["deciding"].startswith(f"{variant} at no iteration"), row
+
+
+# ---------------------------------------------------------------- a claim on trained networks waits for its reference
+
+TRAINING = [f for f in sorted(FIGURES) if FIGURES[f].experiment]
+STILL_LEARNING = {  # the reference (BN) still learning: its training loss fell 35% over the window
+    "fig1": lambda: fig1_table(fell={("bn", d): 0.35 for d in (1, 4, 16, 32)}),
+    "fig6": lambda: fig6_table(fell={"bn": 0.35}),
+    **{f: lambda: fig4_table(fell={("bn", d): 0.35 for d in (10, 30)}) for f in ("fig4", "fig11", "fig12")},
+    **{f: lambda: cnn_table(fell={"bn": 0.35}) for f in ("fig5", "fig7", "fig10", "fig13")},
+}
+UNGATED = {  # claims about initialisation, or about pretraining's effect on r(H) before training
+    "fig1": {"vanilla_rank_collapses", "vanilla_r_collapses", "bn_rank_stays_high"},
+    "fig4": {"layerwise_pretraining_raises_r", "public_pretraining_raises_r_less"},
+    "fig12": {"layerwise_pretraining_raises_r", "public_pretraining_raises_r_less"},
+    "fig6": {"pretraining_raises_r", "asymmetric_init_lowers_bn_r"},
+}
+
+
+def test_the_training_figures_take_the_convergence_settings_and_the_chain_figures_none():
+    for name, figure in FIGURES.items():
+        if figure.experiment:  # the table builder the window, the claims check the limits
+            assert figure.convergence == {"table": ["window"], "claims": list(LIMITS)}, name
+            assert not set(LIMITS) & set(figure.thresholds) and "window" not in figure.table_settings
+        else:
+            assert figure.convergence == {"table": [], "claims": []}, name
+
+
+@pytest.mark.parametrize("figure", TRAINING)
+def test_a_reference_still_learning_leaves_the_claims_after_training_not_evaluated(figure):
+    rows = rows_of(figure, STILL_LEARNING[figure]())
+    assert {r["claim"] for r in rows} == set(run(figure, GOOD[figure]()))  # the same claims, every one reported
+    for row in rows:
+        if row["claim"] in UNGATED.get(figure, set()):  # still decided
+            assert row["status"] == "holds", row
+        else:
+            assert row["status"] == "not evaluated" and math.isnan(row["value"]), row
+            assert row["deciding"].startswith("not decided: bn") and "still learning" in row["deciding"], row
+            assert "training loss fell 35%" in row["deciding"] and "limit 10%" in row["deciding"], row
+            assert row["seeds"], row  # still says which seeds the value would have come from
+
+
+@pytest.mark.parametrize("figure", TRAINING)
+def test_a_converged_reference_decides_every_claim(figure):
+    """The good tables' reference flattened (5% over the window, within 10%): nothing waits."""
+    rows = rows_of(figure, GOOD[figure]())
+    assert all(r["status"] == "holds" and not r["deciding"].startswith("not decided") for r in rows)
+
+
+def test_the_deciding_case_says_why_and_with_what_numbers():
+    table = fig1_table(fell={("bn", 32): 0.35})
+    row = next(r for r in rows_of("fig1", table) if r["claim"] == "bn_accuracy_barely_falls")
+    assert row["deciding"] == (
+        "not decided: bn at depth 32 still learning — training loss fell 35% over the last 33.3% of the run "
+        "(epoch 2 → 3; limit 10%), training accuracy 0.84 < 0.99"
+    )
+
+
+def test_every_depth_a_claim_reads_must_have_converged_and_the_worst_is_named():
+    fell = {("bn", 16): 0.2, ("bn", 32): 0.35}
+    rows = {r["claim"]: r for r in rows_of("fig1", fig1_table(fell=fell))}
+    vanilla = rows["vanilla_accuracy_falls_past_depth"]  # reads every depth
+    assert vanilla["status"] == "not evaluated"
+    assert vanilla["deciding"].startswith("not decided: bn at depth 32 still learning — training loss fell 35%")
+    assert vanilla["deciding"].endswith("not converged either: bn at depth 16")
+    only_16 = {r["claim"]: r for r in rows_of("fig1", fig1_table(fell={("bn", 16): 0.2}))}
+    assert only_16["vanilla_accuracy_falls_past_depth"]["status"] == "not evaluated"
+    assert (
+        "bn at depth 16 still learning — training loss fell 20%"
+        in only_16["vanilla_accuracy_falls_past_depth"]["deciding"]
+    )
+    assert only_16["bn_accuracy_barely_falls"]["status"] == "holds"  # reads depths 1 and 32 only
+    deep = rows_of("fig4", fig4_table(fell={("bn", 10): 0.35}))  # depth 10: the slow-downs read it, depth 30 does not
+    assert {r["claim"]: r["status"] for r in deep if r["claim"].startswith("pretrained_")} == {
+        "pretrained_slows_down_less_than_bn[train_loss]": "not evaluated",
+        "pretrained_beats_bn_at_depth[train_loss]": "holds",
+    }
+
+
+def test_a_fitted_reference_has_converged_though_its_loss_still_falls():
+    """A fitted net's cross-entropy keeps falling towards 0 in relative terms."""
+    fitted = {("train_acc", "bn", d): 0.995 for d in (1, 4, 16, 32)}
+    result = run("fig1", fig1_table(fitted, fell={("bn", d): 0.35 for d in (1, 4, 16, 32)}))
+    assert set(result.values()) == {"holds"}
+    assert run("fig5", cnn_table({("train_acc", "bn", 100): 0.995}, fell={"bn": 0.35}))["standard_bn_fits"] == "holds"
+
+
+def test_a_converged_run_that_contradicts_the_paper_fails():
+    """Not a way to hide a failure: the reference flattened at an accuracy the paper's
+    sentence rules out, and the claims about it fail."""
+    flat_low = fig1_table({("train_acc", "bn", 32): 0.5})
+    assert run("fig1", flat_low)["bn_accuracy_barely_falls"] == "fails"
+    result = run("fig5", cnn_table({("train_acc", "bn", 100): 0.3}))
+    assert result["standard_bn_fits"] == "fails" and result["asymmetric_init_does_not_fit"] == "holds"
+    trains = cnn_table({("train_acc", "none_lr100", 100): 0.6})  # no BN at 100× lr trains, and BN has converged
+    assert run("fig10", trains)["no_bn_does_not_train"] == "fails"
+
+
+@pytest.mark.parametrize(
+    ("figure", "table", "reference"),
+    [
+        (
+            "fig1",
+            lambda: fig1_table({("train_acc", "bn", 32, 1): np.nan, ("diverged_epoch", "bn", 32, 1): 2}),
+            "bn at depth 32",
+        ),
+        ("fig5", lambda: cnn_table(diverged=("bn", 1, 50)), "bn"),
+    ],
+)
+def test_a_diverged_reference_decides_its_claims(figure, table, reference):
+    """A diverged seed is a final state, not an unfinished run: the claims are decided, and
+    those about the reference itself fail (the seed counts with its worst value)."""
+    rows = {r["claim"]: r for r in rows_of(figure, table())}
+    assert all(r["status"] != "not evaluated" for r in rows.values())
+    about_reference = {"fig1": "bn_accuracy_barely_falls", "fig5": "standard_bn_fits"}[figure]
+    assert rows[about_reference]["status"] == "fails"
+
+
+def reference_runs(before, after, accuracy, diverged=(None, None)):
+    """Two seeds of a reference at the end of a 4-epoch run, the window from epoch 3."""
+    return pd.DataFrame(
+        {
+            "seed": [0, 1],
+            "epoch": 4,
+            "train_loss": after,
+            "train_acc": accuracy,
+            "window_start": 3,
+            "train_loss_window_start": before,
+            "diverged_epoch": list(diverged),
+        }
+    )
+
+
+def test_the_convergence_test():
+    test = ConvergenceTest(max_relative_improvement=0.125, fit_accuracy=0.99)
+    assert test.undecided({"bn": reference_runs(2.0, 1.75, 0.5)}) is None  # fell 12.5%: at the limit, flattened
+    assert test.undecided({"bn": reference_runs(2.0, 1.5, 0.5)}) == (
+        "bn still learning — training loss fell 25% over the last 25% of the run (epoch 3 → 4; limit 12.5%), "
+        "training accuracy 0.5 < 0.99"
+    )
+    assert test.undecided({"bn": reference_runs(2.0, 1.0, 0.99)}) is None  # fitted
+    assert test.undecided({"bn": reference_runs(1.0, 1.4, 0.5)}) is None  # rising: no longer learning either
+    assert test.undecided({"bn": reference_runs([2.0, 1.0], [1.0, 1.9], 0.5)}) is None  # the mean curve: 1.5 → 1.45
+    unmeasured = test.undecided({"bn": reference_runs(np.nan, 1.0, 0.5)})
+    assert unmeasured == "bn: no training loss at epoch 3 → 4 to tell; training accuracy 0.5 < 0.99"
+    assert test.undecided({"bn": reference_runs(2.0, 2.0, 0.5, (None, 2))}) is None  # diverged: final, decided
+    assert test.undecided({"bn": reference_runs(2.0, 2.0, 0.5).iloc[:0]}) == "no runs of bn in the table"
+    both = {"a": reference_runs(2.0, 1.5, 0.5), "b": reference_runs(2.0, 1.0, 0.5), "c": reference_runs(2.0, 2.0, 0)}
+    assert test.undecided(both).startswith("b still learning — training loss fell 50%")
+    assert test.undecided(both).endswith("; not converged either: a")
+
+
+@pytest.mark.parametrize("value", [0.1, 0.9, None])
+def test_an_undecided_claim_is_not_evaluated_whatever_its_value(value):
+    row = claim(
+        name="c", paper="Sec. 1", measured="m", value=value, comparison=at_most(0.5), deciding="x", undecided="why"
+    )
+    assert row["status"] == "not evaluated" and math.isnan(row["value"]) and row["deciding"] == "not decided: why"
+    assert row["threshold"] == "<= 0.5"

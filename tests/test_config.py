@@ -7,7 +7,7 @@ import yaml
 from bnrank import settings
 from bnrank.config import check_config, load_schema, schema_errors
 from bnrank.settings import Settings
-from tests.conftest import QUICK, REPO
+from tests.conftest import QUICK, REPO, workflow_config
 
 SCHEMA = str(REPO / "schemas" / "config.schema.yaml")
 
@@ -37,8 +37,9 @@ def test_paper_and_quick_configs_are_valid_and_build_settings():
     s = Settings.from_config(quick)
     assert s.chains.width_sweep.widths == (8, 16, 32, 64, 128, 256)
     assert s.experiments["fig1"].measure_init.n_seeds == 5 and s.experiments["fig1"].n_seeds == 2
-    assert s.dataset_name("fig4") == "cifar10_synthetic" and s.stand_in("fig4") and not s.stand_in("fig1")
-    assert s.training_job("fig4", "bn").lrs == (0.01, 0.001)
+    assert s.dataset_name("fig4") == "cifar10_auto" and s.chosen_by_data_job("fig4") and not s.stand_in("fig4")
+    assert s.dataset_name("vgg19") == "cifar10_auto" and not s.chosen_by_data_job("fig1")
+    assert s.training_job("fig4", "bn").lrs == (0.01, 0.001, 0.0001)  # a preset keeps the paper's grids
     assert s.pretraining_of("pretrained_25").iterations == 25 and s.pretraining_of("bn") is None
     assert s.measurement.rank_notions.taus == (0.5,)
 
@@ -47,8 +48,20 @@ def test_settings_survive_the_trip_through_params():
     s = Settings.from_config(filled(paper_config()))
     for part in (s.chains.depth_sweep, s.chains.spectrum, s.measurement, s.network, s.training_job("fig1", "bn")):
         assert settings.build(type(part), settings.plain(part)) == part
-    sweep = settings.build(settings.WidthSweep, s.chains.width_sweep.job())
+    sweep = settings.build(settings.WidthSweep, s.chains.width_sweep.job(8))
     assert sweep.widths == () and sweep.steps == s.chains.width_sweep.steps  # a width's job never sees the others
+
+
+def test_a_width_can_have_its_own_chain_length():
+    config = filled(paper_config())
+    config["chains"]["width_sweep"]["steps_by_width"] = {8: 5000, 16: 3000}
+    sweep = Settings.from_config(config).chains.width_sweep
+    assert [sweep.job(w)["steps"] for w in (8, 16, 32)] == [5000, 3000, 1000000]
+    assert "steps_by_width" not in sweep.job(8)  # the paper preset's jobs keep their params
+    config["chains"]["width_sweep"]["steps_by_width"] = {12: 5000, 16: 1500}
+    problems = check_config(config)
+    assert "chains.width_sweep.steps_by_width: 12 is not among chains.width_sweep.widths" in problems[0]
+    assert any("chains.width_sweep.steps_by_width.16: 1500 leaves no rank sample" in p for p in problems)
 
 
 def test_schema_enums_are_the_settings_literals():
@@ -70,6 +83,7 @@ def test_schema_enums_are_the_settings_literals():
             settings.CnnArchitecture,
         ),
         (props["cnn"]["properties"]["precision"]["enum"], settings.Precision),
+        (props["data"]["properties"]["cifar10"]["properties"]["synthetic"]["enum"], settings.Synthetic),
     ]
     for enum, literal in pairs:
         assert tuple(enum) == typing.get_args(literal)
@@ -89,6 +103,28 @@ def test_strings_from_the_command_line_are_read_by_the_schema_types():
     assert schema_errors(config, SCHEMA) == ["chains.depth_sweep.width: -3 is less than the minimum of 1"]
     config["chains"]["depth_sweep"]["width"] = "wide"
     assert schema_errors(config, SCHEMA) == ["chains.depth_sweep.width: 'wide' is not of type 'integer'"]
+
+
+@pytest.mark.parametrize(
+    "synthetic, name, stand_in, chosen_by_job",
+    [(False, "cifar10", False, False), (True, "cifar10_synthetic", True, False), ("auto", "cifar10_auto", False, True)],
+)
+def test_the_cifar_data_set_follows_data_cifar10_synthetic(synthetic, name, stand_in, chosen_by_job):
+    """false and true name the data set when the DAG is built; with auto the data job chooses."""
+    config = paper_config()
+    config["data"]["cifar10"]["synthetic"] = synthetic
+    s = Settings.from_config(filled(config))
+    assert (s.dataset_name("fig4"), s.stand_in("fig4"), s.chosen_by_data_job("fig4")) == (name, stand_in, chosen_by_job)
+    assert s.dataset_name("fig1") == "fashion_mnist" and not s.chosen_by_data_job("fig1")
+
+
+def test_data_cifar10_synthetic_allows_true_false_and_auto():
+    config = paper_config()
+    config["data"]["cifar10"]["synthetic"] = "maybe"
+    assert schema_errors(config, SCHEMA) == ["data.cifar10.synthetic: 'maybe' is not one of [False, True, 'auto']"]
+    for given, read in (("true", True), ("false", False), ("auto", "auto")):  # as --config hands them over
+        config["data"]["cifar10"]["synthetic"] = given
+        assert schema_errors(config, SCHEMA) == [] and config["data"]["cifar10"]["synthetic"] == read
 
 
 def test_schema_fills_defaults():
@@ -265,6 +301,22 @@ def test_training_schema_errors(edit, expected):
             lambda c: (c["data"]["cifar10"].update(synthetic=True), c["data"]["cifar10"]["stand_in"].update(train=100)),
             "cnn_experiments.resnet50.batch: 128 exceeds the 100 training samples of cifar10",
         ),
+        (  # auto may use either data set: the batch must fit the smaller
+            lambda c: (
+                c["data"]["cifar10"].update(synthetic="auto"),
+                c["data"]["cifar10"]["stand_in"].update(train=100),
+            ),
+            "cnn_experiments.resnet50.batch: 128 exceeds the 100 training samples of cifar10's stand-in "
+            "(data.cifar10.synthetic: auto)",
+        ),
+        (  # ... and a larger stand-in does not make CIFAR-10 larger
+            lambda c: (
+                c["data"]["cifar10"].update(synthetic="auto"),
+                c["data"]["cifar10"]["stand_in"].update(train=60000),
+                c["cnn_experiments"]["vgg19"].update(batch=55000),
+            ),
+            "cnn_experiments.vgg19.batch: 55000 exceeds the 50000 training samples of cifar10",
+        ),
         (
             lambda c: c["cnn_experiments"]["resnet50"].update(variants=["bn", "bn_centred"]),
             "cnn_experiments.resnet50.variants: 'bn_centred' is not a key of cnn_variants",
@@ -296,3 +348,38 @@ def test_training_cross_key_errors(edit, expected):
     edit(config)
     problems = "\n".join(check_config(config))
     assert expected in problems
+
+
+def test_convergence_is_validated_with_defaults_and_each_figures_reference_is_a_variant():
+    config = paper_config()
+    del config["convergence"]
+    s = Settings.from_config(filled(config))
+    assert s.convergence == settings.Convergence(window=0.25, max_relative_improvement=0.1, fit_accuracy=0.99)
+    assert config["fig1"]["claims"]["reference"] == "bn" and config["fig6"]["claims"]["reference"] == "bn"
+    broken = paper_config()
+    broken["convergence"].update(window=0, fit_accuracy=1.5)
+    assert schema_errors(broken, SCHEMA) == [
+        "convergence.fit_accuracy: 1.5 is greater than the maximum of 1",
+        "convergence.window: 0 is less than or equal to the minimum of 0",
+    ]
+    config["fig6"]["claims"]["reference"] = "vanilla"
+    assert check_config(config) == [
+        "fig6.claims.reference: 'vanilla' is not a variant of experiment 'fig6' "
+        "(vanilla_xavier, pretrained_25, pretrained_75, bn, bn_asymmetric)"
+    ]
+
+
+def test_a_preset_changes_sizes_only():
+    """R0 of docs/figures.md §6: the quick preset keeps the paper's learning-rate grids,
+    batches, optimiser, variants, claims, thresholds and convergence rule."""
+    paper, quick = workflow_config(), workflow_config(QUICK)
+    for name, experiment in paper["experiments"].items():
+        for key in ("lrs", "batch", "variants", "dataset"):
+            assert quick["experiments"][name][key] == experiment[key], f"experiments.{name}.{key}"
+    for name, experiment in paper["cnn_experiments"].items():
+        for key in ("lr", "batch", "momentum", "weight_decay", "variants", "architecture"):
+            assert quick["cnn_experiments"][name][key] == experiment[key], f"cnn_experiments.{name}.{key}"
+    protocol = ["variants", "cnn_variants", "convergence", "network", "measurement"]
+    protocol += [f for f in paper if f.startswith("fig")]
+    for key in protocol:
+        assert quick[key] == paper[key], key

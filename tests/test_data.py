@@ -153,3 +153,78 @@ def test_debian_fashion_mnist_passes_its_checksums():
     dataset = data.fashion_mnist_from_directory(Path("/usr/share/datasets/fashion-mnist"))
     assert dataset.train_x.shape == (60000, 784) and dataset.test_x.shape == (10000, 784)
     assert sorted(np.unique(dataset.train_y.numpy())) == list(range(10))
+
+
+STAND_IN = {"seed": 0, "train": 40, "test": 8}  # data.cifar10.stand_in, small
+UNREACHABLE = "http://127.0.0.1:9/cifar-10-python.tar.gz"  # the discard port: refused at once
+
+
+@pytest.fixture
+def served_cifar(tmp_path, http_server):
+    """A tiny python-version CIFAR archive served over HTTP: its URL and md5."""
+    served = tmp_path / "served"
+    served.mkdir()
+    checksum = tiny_cifar_archive(served / data.CIFAR_ARCHIVE[0])
+    return http_server(served) + data.CIFAR_ARCHIVE[0], checksum
+
+
+def test_auto_downloads_cifar_when_the_folder_fails(tmp_path, served_cifar, capsys):
+    """data.cifar10.synthetic: auto tries the folder, then the download, which works: CIFAR-10, not the stand-in."""
+    url, checksum = served_cifar
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    dataset = data.cifar10_or_stand_in(str(empty), url, STAND_IN, str(tmp_path / "cache"), checksum)
+    assert not dataset.synthetic and dataset.source == url and dataset.train_x.shape == (20, 3072)
+    assert data.prepared_as("cifar10_auto", dataset) == "cifar10"
+    log = capsys.readouterr().out
+    assert f"folder {empty} (data.cifar10.directory): FileNotFoundError" in log
+    assert f"download from {url}: used" in log and f"Used: CIFAR-10 from {url}." in log
+    assert "stand-in (seed" not in log
+
+
+def test_auto_takes_cifar_from_the_folder_first(tmp_path, capsys):
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    checksum = tiny_cifar_archive(folder / data.CIFAR_ARCHIVE[0])
+    dataset = data.cifar10_or_stand_in(str(folder), UNREACHABLE, STAND_IN, str(tmp_path / "cache"), checksum)
+    assert not dataset.synthetic and dataset.source == str(folder / data.CIFAR_ARCHIVE[0])
+    log = capsys.readouterr().out
+    assert f"folder {folder} (data.cifar10.directory): used" in log and "download from" not in log  # not tried
+
+
+def test_auto_falls_back_to_the_stand_in_naming_every_source(tmp_path, served_cifar, capsys):
+    url, _ = served_cifar  # served, but not CIFAR-10: its md5 is not the real archive's
+    corrupt = tmp_path / "corrupt"
+    corrupt.mkdir()
+    (corrupt / data.CIFAR_ARCHIVE[0]).write_bytes(b"not an archive")
+    dataset = data.prepare(
+        "cifar10_auto", {"directory": str(corrupt), "url": url, "stand_in": STAND_IN}, str(tmp_path / "cache")
+    )
+    expected = data.synthetic_cifar10(**STAND_IN)  # the very stand-in of data.cifar10.synthetic: true
+    assert dataset.synthetic and dataset.checksum() == expected.checksum() and dataset.source == expected.source
+    assert data.prepared_as("cifar10_auto", dataset) == "cifar10_synthetic"
+    log = capsys.readouterr().out
+    assert f"folder {corrupt} (data.cifar10.directory): ValueError" in log and "is corrupt: md5" in log
+    assert f"download from {url}: RuntimeError" in log  # torchvision's md5 check
+    assert "Used: the synthetic CIFAR-10 stand-in (seed 0), as no source worked" in log
+    assert not (tmp_path / "cache" / data.CIFAR_ARCHIVE[0]).exists()  # the bad download is not kept
+
+
+def test_auto_without_any_source_says_so(tmp_path, capsys):
+    dataset = data.cifar10_or_stand_in(None, None, STAND_IN, str(tmp_path))
+    assert dataset.synthetic
+    log = capsys.readouterr().out
+    assert "(none: data.cifar10.directory and .url are null)" in log and "Used: the synthetic CIFAR-10 stand-in" in log
+
+
+def test_real_cifar_requested_still_stops_naming_every_source(tmp_path):
+    """data.cifar10.synthetic: false never falls back: the job stops with every source tried."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(data.DataError) as error:
+        data.prepare("cifar10", {"directory": str(empty), "url": UNREACHABLE}, str(tmp_path / "cache"))
+    message = str(error.value)
+    assert message.startswith("CIFAR-10 is not available. Sources tried, in order:")
+    assert f"  - folder {empty} (data.cifar10.directory): FileNotFoundError" in message
+    assert f"  - download from {UNREACHABLE}: URLError" in message
+    assert "data.cifar10.synthetic: true, or auto" in message

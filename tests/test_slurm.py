@@ -131,7 +131,11 @@ def test_a_job_killed_for_time_is_reported_and_resumes_from_its_checkpoint(clust
     job, and run again it goes on from its last epoch."""
     short = site_profile(tmp_path, lambda p: p["set-resources"]["train"].update(runtime=1))
     long = tmp_path / "long.yaml"  # one training job of two minutes or more on a 2-core CPU
-    long.write_text(yaml.safe_dump({"experiments": {"fig1": {"depths": [4], "epochs": 900}}}))
+    long.write_text(  # a checkpoint every 5 s, so that one is written before Slurm's kill
+        yaml.safe_dump(
+            {"training": {"checkpoint_seconds": 5}, "experiments": {"fig1": {"depths": [4], "epochs": 5000}}}
+        )
+    )
     metrics = Paths("results/quick", "").metrics("fig1", "bn", 4)
     (tmp_path / "run").mkdir()
     killed = snakemake(
@@ -155,4 +159,4 @@ def test_a_job_killed_for_time_is_reported_and_resumes_from_its_checkpoint(clust
     train_log = (tmp_path / "run" / Paths("results/quick", "").log("train", "fig1_bn_depth4")).read_text()
     resumed = re.search(r"resumed from \S+ at epoch (\d+)", train_log)
     assert resumed and int(resumed[1]) > 0, train_log[-2000:]
-    assert len(pd.read_csv(tmp_path / "run" / metrics)["epoch"].unique()) == 901  # epochs 0..900, each once
+    assert len(pd.read_csv(tmp_path / "run" / metrics)["epoch"].unique()) == 5001  # epochs 0..5000, each once

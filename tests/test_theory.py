@@ -3,7 +3,14 @@ import pytest
 
 from bnrank.chains.chain import batch_norm
 from bnrank.chains.random import draw
-from bnrank.chains.theory import ergodic_average, lemma7_drift, lemma13_bound, moments, regularity_constant
+from bnrank.chains.theory import (
+    alpha_standard_error,
+    ergodic_average,
+    lemma7_drift,
+    lemma13_bound,
+    moments,
+    regularity_constant,
+)
 from bnrank.rank import eigenvalues, second_moment
 from bnrank.streams import chain_keys
 
@@ -52,3 +59,15 @@ def test_lemma13_bound_solves_its_equation():
 
 def test_ergodic_average():
     np.testing.assert_allclose(ergodic_average(np.array([[2.0, 4.0, 6.0]])), [[2.0, 3.0, 4.0]])
+
+
+def test_alpha_standard_error_by_batch_means():
+    """Independent samples: the batch-means error of α is the delta-method error of the ratio
+    of means; a constant chain has none; too few samples for the batches is an error."""
+    rng = np.random.default_rng(0)
+    diag_sq, tr_m3 = 10 + rng.standard_normal(20000), np.full(20000, 20.0)
+    se = alpha_standard_error(diag_sq, tr_m3)
+    assert 0.5 * (1 / 20 / np.sqrt(20000)) < se < 2 * (1 / 20 / np.sqrt(20000))
+    assert alpha_standard_error(np.full(100, 10.0), np.full(100, 20.0)) == 0.0
+    with pytest.raises(ValueError, match="too few"):
+        alpha_standard_error(np.ones(30), np.ones(30))

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from bnrank import labels
 from bnrank.claims import COLUMNS, STATUSES
 from bnrank.figures import FIGURES
 from bnrank.paths import Paths
@@ -37,6 +38,9 @@ TABLE_COLUMNS = {  # the columns each table must have beyond what its unit tests
         for f in ("fig5", "fig7", "fig10", "fig13")
     },
 }
+TRAINING_FIGURES = [name for name, f in FIGURES.items() if f.experiment]
+for _figure in TRAINING_FIGURES:  # each run's convergence window (tables.convergence_window)
+    TABLE_COLUMNS[_figure] = TABLE_COLUMNS[_figure] | {"window_start", "train_loss_window_start"}
 
 
 def planned_jobs(output: str) -> dict[str, int]:
@@ -79,6 +83,11 @@ def init_weights_jobs(s: Settings, *experiments: str) -> int:
         kinds = {(s.variants[v].norm, s.variants[v].init) for v in e.variants}
         files |= {(s.dataset_name(name), *kind, *point) for kind in kinds for point in grid}
     return len(files)
+
+
+def cifar_figures(s: Settings) -> list[str]:
+    """The figures whose runs train on CIFAR-10 (or its stand-in)."""
+    return [name for name, f in FIGURES.items() if f.experiment and s.experiment(f.experiment).dataset == "cifar10"]
 
 
 def measure_init_jobs(s: Settings) -> int:
@@ -194,6 +203,48 @@ def test_missing_data_names_every_source_and_the_fixes(tmp_path):
     assert not os.path.exists(paths.dataset("fashion_mnist"))
 
 
+@pytest.mark.parametrize("preset", [(), (QUICK,)], ids=["paper", "quick"])
+def test_figures_read_the_data_jobs_record_only_where_it_chose_the_data_set(tmp_path, preset):
+    """With data.cifar10.synthetic: auto (the quick preset) the table, claims and plot jobs of
+    the CIFAR figures read the data job's record; the paths are those of any outcome."""
+    done = snakemake(tmp_path, "-n", *FIGURES, configfiles=preset)
+    assert done.returncode == 0, done.stderr
+    record = Paths("unused", "results/data").dataset_record("cifar10_auto")
+    jobs = re.findall(r"^rule (table|check_claims|plot):\n(.*?)\n\n", done.stdout, re.M | re.S)
+    reading = {re.search(r"wildcards: figure=(\w+)", block)[1] for _, block in jobs if record in block}
+    assert len(jobs) == 3 * len(FIGURES)
+    assert reading == (set(cifar_figures(settings(*preset))) if preset else set())
+
+
+@pytest.mark.parametrize("synthetic", ["auto", "false"])
+def test_cifar_without_a_source_falls_back_only_with_auto(tmp_path, synthetic):
+    """auto: the stand-in, and the log and record say why and what; false: the job stops,
+    naming every source tried."""
+    data = Paths("unused", str(tmp_path / "data"))
+    offline = write_config(
+        tmp_path / "offline.yaml",
+        {
+            "data": {
+                "directory": data.data,
+                "cifar10": {"synthetic": synthetic, "url": "http://127.0.0.1:9/c.tar.gz", "stand_in": {"train": 500}},
+            }
+        },
+    )
+    name = "cifar10_auto" if synthetic == "auto" else "cifar10"
+    done = snakemake(tmp_path, data.dataset(name), configfiles=(offline,))
+    log = open(data.dataset_log(name)).read()
+    assert "download from http://127.0.0.1:9/c.tar.gz: URLError" in log
+    if synthetic == "false":
+        assert done.returncode != 0 and "CIFAR-10 is not available" in log
+        assert not os.path.exists(data.dataset(name)) and not os.path.exists(data.dataset_record(name))
+        return
+    assert done.returncode == 0, done.stderr
+    assert "Used: the synthetic CIFAR-10 stand-in (seed 0), as no source worked" in log
+    assert json.loads(open(data.dataset_record(name)).read())["dataset"] == "cifar10_synthetic"
+    again = snakemake(tmp_path, "-n", data.dataset(name), configfiles=(offline,))
+    assert "Nothing to be done" in again.stdout + again.stderr  # the outcome is kept: no rerun
+
+
 def test_a_failing_chain_leaves_no_output(tmp_path):
     # width 1: a vanilla ReLU chain dies (all zeros) within a few layers, so its scale is NaN
     dead = write_config(
@@ -257,9 +308,14 @@ def test_quick_preset_end_to_end(quick_run):
         assert (claims["note"] != "").all()  # the quick preset says so on every claim
     report = open(paths.claims_report()).read()
     assert all(f"## {fig}" in report for fig in FIGURES)
-    for fig in ("fig4", "fig11", "fig5", "fig7", "fig10", "fig13"):  # made from the CIFAR-10 stand-in, and saying so
+    for fig in cifar_figures(settings(*QUICK_RUN)):  # made from the CIFAR-10 stand-in (no source worked), saying so
         claims = pd.read_csv(paths.claims(fig))
         assert claims["note"].str.contains("synthetic CIFAR-10 stand-in").all()
+        assert (pd.read_csv(paths.table(fig))["dataset"] == "cifar10_synthetic").all()
+    data = Paths("unused", str(quick_run / "results" / "data"))
+    log = open(data.dataset_log("cifar10_auto")).read()
+    assert "download from http://127.0.0.1:9/cifar-10-python.tar.gz: URLError" in log
+    assert "Used: the synthetic CIFAR-10 stand-in" in log
     fig1 = pd.read_csv(paths.table("fig1")).dropna(subset=["rank_init"])
     assert sorted(fig1["depth"].unique()) == [1, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30, 32]
     assert fig1.groupby("network")["seed"].nunique().tolist() == [5, 5]
@@ -312,6 +368,14 @@ def test_complete_run_has_nothing_left_to_do(quick_run, quick_repo):
             lambda config: {"train_cnn": cnn_jobs(config, "fig13"), **figure_jobs(["fig13"])},
         ),
         ({"fig7": {"claims": {"max_r_ratio": 2.0}}}, {"check_claims": 1, "claims": 1, "all": 1}),
+        (  # a convergence limit: every training figure's claims, nothing else
+            {"convergence": {"fit_accuracy": 0.95}},
+            lambda config: {"check_claims": len(TRAINING_FIGURES), "claims": 1, "all": 1},
+        ),
+        (  # the window: every training figure's table, and what reads it; no training
+            {"convergence": {"window": 0.5}},
+            lambda config: figure_jobs(TRAINING_FIGURES),
+        ),
     ],
     ids=[
         "fig2-layers",
@@ -322,6 +386,8 @@ def test_complete_run_has_nothing_left_to_do(quick_run, quick_repo):
         "fig6-epochs",
         "resnet-iterations",
         "fig7-threshold",
+        "convergence-limit",
+        "convergence-window",
     ],
 )
 def test_changing_one_setting_reruns_only_its_jobs(quick_run, quick_repo, tmp_path, override, expected):
@@ -406,6 +472,27 @@ def test_a_new_seed_or_rate_trains_only_the_new_models(quick_run, quick_repo, tm
         assert len(kept) == len(before[variant])
         for column in ("train_loss", "test_acc"):
             assert kept[column].equals(kept[f"{column}_before"])
+
+
+@pytest.mark.slow
+def test_the_data_jobs_record_decides_the_labels_without_retraining(quick_run, quick_repo, tmp_path):
+    """With auto, the record of what the data job prepared is what the CIFAR figures say: a
+    record of CIFAR-10 (as a machine with a source would write) relabels them, and only their
+    tables, claims and pictures are made again."""
+    run = tmp_path / "run"
+    shutil.copytree(quick_run, run, symlinks=True)
+    record = Paths("unused", str(run / "results" / "data")).dataset_record("cifar10_auto")
+    labels.write_record(record, "cifar10", "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz")
+    planned = snakemake(run, "-n", "all", configfiles=QUICK_RUN, repo=quick_repo)
+    assert planned.returncode == 0, planned.stderr
+    cifar = cifar_figures(settings(*QUICK_RUN))
+    assert planned_jobs(planned.stdout) == figure_jobs(cifar)
+    done = snakemake(run, "all", configfiles=QUICK_RUN, repo=quick_repo)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    results = Paths(str(run / "results" / "quick"), "unused")
+    for fig in cifar:
+        assert (pd.read_csv(results.table(fig))["dataset"] == "cifar10").all()
+        assert not pd.read_csv(results.claims(fig))["note"].str.contains("stand-in").any()
 
 
 @pytest.mark.slow

@@ -56,3 +56,16 @@ def lemma13_bound(alpha: np.ndarray, d: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         root = (np.sqrt(1 + 4 * a * d**2) - 1) / (2 * a)
     return np.where(alpha < 1, root, np.inf)
+
+
+def alpha_standard_error(diag_sq: np.ndarray, tr_m3: np.ndarray, batches: int = 20) -> float:
+    """Batch-means standard error of the ergodic estimate of α along one chain: α of each of
+    ``batches`` consecutive batches of the recorded functionals (a trailing remainder is
+    left out), their standard deviation over √batches."""
+    n = len(diag_sq) // batches * batches
+    if n < 2 * batches:
+        raise ValueError(f"{len(diag_sq)} samples are too few for {batches} batches of at least 2")
+    per_batch = regularity_constant(
+        np.asarray(diag_sq)[:n].reshape(batches, -1).mean(1), np.asarray(tr_m3)[:n].reshape(batches, -1).mean(1)
+    )
+    return float(per_batch.std(ddof=1) / np.sqrt(batches))

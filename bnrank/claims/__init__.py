@@ -15,6 +15,15 @@ Comparisons of two variants (``common.Favours``) hold when the mean favours the 
 and it is better in more than ``seed_majority`` of all (seed of one, seed of the other)
 pairs; no tolerance is granted to either side.
 
+A claim read from trained networks is decided only once the figure's reference (the
+variant the paper says trains) has reached the state the claim is about: its mean
+training loss over the reported seeds flattened over the last ``convergence.window`` of
+the run, or its training accuracy reached ``convergence.fit_accuracy``
+(``common.ConvergenceTest``). Otherwise the claim is ``not evaluated``, and ``deciding``
+says why, with the numbers. A reference that converged and contradicts the paper still
+makes its claims fail. Claims about initialisation, or about what pretraining does to r(H)
+before training, and the chains' claims are always decided.
+
 One module per half of the package: ``chains`` (Figs 2, 3, 8, 9), ``mlp`` (Figs 1, 4,
 6, 11, 12), ``cnn`` (Figs 5, 7, 10, 13); ``common`` holds the claim and its comparisons.
 """

@@ -1,11 +1,25 @@
-"""The claims of the trained CNNs (Figs 5, 7, 10, 13), over the recorded iterations."""
+"""The claims of the trained CNNs (Figs 5, 7, 10, 13), over the recorded iterations.
+
+Every one is read from trained networks, so each is decided only once the figure's
+reference (the variant the paper says trains: ``standard`` in Figs 5 and 13, ``bn`` in
+Figs 7 and 10) has converged over its seeds (``ConvergenceTest``)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from bnrank.claims.common import at_least, at_most, claim, highest_of, lowest_of, where_max, where_min, with_diverged
+from bnrank.claims.common import (
+    ConvergenceTest,
+    at_least,
+    at_most,
+    claim,
+    highest_of,
+    lowest_of,
+    where_max,
+    where_min,
+    with_diverged,
+)
 
 
 def _runs(table: pd.DataFrame, variant: str, metric: str, diverged_worst: bool = True) -> pd.DataFrame:
@@ -38,6 +52,12 @@ def _cnn_seeds(table: pd.DataFrame, *variants: str) -> str:
     return ", ".join(parts)
 
 
+def _undecided(table: pd.DataFrame, reference: str, max_relative_improvement: float, fit_accuracy: float) -> str | None:
+    """Why the figure's claims cannot be decided (its ``reference`` has not converged), or None."""
+    test = ConvergenceTest(max_relative_improvement, fit_accuracy)
+    return test.undecided({reference: table[table["variant"] == reference]})
+
+
 def _worst_iteration(gap: pd.Series) -> str:
     at = where_max(gap)
     return f"iteration {at}" if at is not None else "no iteration"
@@ -52,9 +72,14 @@ def breaking_bn(
     max_asymmetric_accuracy: float,
     min_standard_accuracy: float,
     max_accuracy_gap: float,
+    *,
+    max_relative_improvement: float,
+    fit_accuracy: float,
 ) -> list[dict]:
     """Figs 5 and 13: the asymmetric init keeps BN's last-layer rank far lower and the net
-    near chance while standard BN trains; BN without centring trains like BN."""
+    near chance while standard BN trains; BN without centring trains like BN. Decided once
+    ``standard`` has converged."""
+    undecided = _undecided(table, standard, max_relative_improvement, fit_accuracy)
     breaking = 'Sec. 4: "this small change reduces the rank preserving quality of BN significantly"'
     unfit = (
         'Sec. 4: "Even sophisticated modern day architectures such as VGG and ResNet networks are unable to fit the '
@@ -78,6 +103,7 @@ def breaking_bn(
             if worst is not None
             else "",
             seeds=_cnn_seeds(table, asymmetric, standard),
+            undecided=undecided,
         ),
         claim(
             name="asymmetric_init_does_not_fit",
@@ -88,6 +114,7 @@ def breaking_bn(
             comparison=at_most(max_asymmetric_accuracy),
             deciding=" ".join(f"seed {s}: {a:.3g}" for s, a in asym_acc.items()),
             seeds=_cnn_seeds(table, asymmetric),
+            undecided=undecided,
         ),
         claim(
             name="standard_bn_fits",
@@ -97,6 +124,7 @@ def breaking_bn(
             comparison=at_least(min_standard_accuracy),
             deciding=" ".join(f"seed {s}: {a:.3g}" for s, a in std_acc.items()),
             seeds=_cnn_seeds(table, standard),
+            undecided=undecided,
         ),
         claim(
             name="nocenter_trains_like_bn",
@@ -107,12 +135,24 @@ def breaking_bn(
             comparison=at_most(max_accuracy_gap),
             deciding=f"{nocenter} {nocenter_acc.mean():.3g}, {standard} {std_acc.mean():.3g}",
             seeds=_cnn_seeds(table, nocenter, standard),
+            undecided=undecided,
         ),
     ]
 
 
-def fig7(table: pd.DataFrame, bn: str, nocenter: str, max_accuracy_gap: float, max_r_ratio: float) -> list[dict]:
-    """BN without centring matches BN in training accuracy and r(H) over iterations."""
+def fig7(
+    table: pd.DataFrame,
+    bn: str,
+    nocenter: str,
+    max_accuracy_gap: float,
+    max_r_ratio: float,
+    *,
+    max_relative_improvement: float,
+    fit_accuracy: float,
+) -> list[dict]:
+    """BN without centring matches BN in training accuracy and r(H) over iterations; decided
+    once ``bn`` has converged."""
+    undecided = _undecided(table, bn, max_relative_improvement, fit_accuracy)
     paper = (
         'App. (Comment on BN-centering): "Fig. 7 shows that the centering does not affect the performance of Bn on a '
         'VGG net when training CIFAR-10"'
@@ -132,6 +172,7 @@ def fig7(table: pd.DataFrame, bn: str, nocenter: str, max_accuracy_gap: float, m
             comparison=at_most(max_accuracy_gap),
             deciding=f"iteration {a}: {nocenter} {acc_nc[a]:.3g}, {bn} {acc_bn[a]:.3g}" if a is not None else "",
             seeds=seeds,
+            undecided=undecided,
         ),
         claim(
             name="nocenter_matches_bn_r",
@@ -142,6 +183,7 @@ def fig7(table: pd.DataFrame, bn: str, nocenter: str, max_accuracy_gap: float, m
             comparison=at_most(max_r_ratio),
             deciding=f"iteration {r}: {nocenter} {r_nc[r]:.3g}, {bn} {r_bn[r]:.3g}" if r is not None else "",
             seeds=seeds,
+            undecided=undecided,
         ),
     ]
 
@@ -156,6 +198,9 @@ def fig10(
     max_accuracy: float,
     max_path_gap: float,
     min_alignment_gap: float,
+    *,
+    max_relative_improvement: float,
+    fit_accuracy: float,
 ) -> list[dict]:
     """Without BN the final layer's per-sample gradients are aligned and the net does not
     train, even at 100× the learning rate, taking nearly the same path on random images;
@@ -164,7 +209,9 @@ def fig10(
     The alignment leaves out samples whose last hidden representation is all zero (no
     direction); an iteration where fewer than two samples of a run have one has no
     alignment for that run. A variant with no alignment (or no final accuracy) at all
-    leaves its claim not evaluated (``lowest_of``, ``highest_of``)."""
+    leaves its claim not evaluated (``lowest_of``, ``highest_of``). Decided once ``bn`` has
+    converged: "does not train" means something only where BN trains in the same budget."""
+    undecided = _undecided(table, bn, max_relative_improvement, fit_accuracy)
     appendix = "App. (Fig. 10): "
     aligned = {v: _curve(table, v, "alignment", diverged_worst=False) for v in (none, random)}
     low_variant, lowest = lowest_of({v: c.min() for v, c in aligned.items()})
@@ -187,6 +234,7 @@ def fig10(
             deciding=f"{low_variant} at {_worst_iteration(-aligned[low_variant])}: {lowest:.3g}; {high_lr}: up to "
             f"{int(zero.max()) if len(zero) else 0} samples without a direction",
             seeds=_cnn_seeds(table, none, random),
+            undecided=undecided,
         ),
         claim(
             name="no_bn_does_not_train",
@@ -198,6 +246,7 @@ def fig10(
             comparison=at_most(max_accuracy),
             deciding="; ".join(f"{v}: " + " ".join(f"{a:.3g}" for a in f) for v, f in finals.items()),
             seeds=_cnn_seeds(table, none, high_lr),
+            undecided=undecided,
         ),
         claim(
             name="random_data_same_path",
@@ -209,6 +258,7 @@ def fig10(
             deciding=_worst_iteration(path_gap)
             + (f": {none} {acc_none[p]:.3g}, {random} {acc_random[p]:.3g}" if p is not None else ""),
             seeds=_cnn_seeds(table, none, random),
+            undecided=undecided,
         ),
         claim(
             name="bn_alignment_below_no_bn",
@@ -220,5 +270,6 @@ def fig10(
             if g is not None
             else "",
             seeds=_cnn_seeds(table, none, bn),
+            undecided=undecided,
         ),
     ]

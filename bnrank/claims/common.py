@@ -4,9 +4,12 @@ derives the threshold, what would make it fail, and its status.
 A ``Comparison`` holds a value to a limit from the config (``at_most``, ``at_least``,
 ``below``, ``above``, ``within``); ``Favours`` holds a ``Preference`` of one variant
 over another to the seed-majority criterion. ``claim`` turns either into a row of
-``COLUMNS``; no value (None or NaN) leaves the claim ``not evaluated``, here and nowhere
-else. The guards shared by the figures' modules (diverged seeds, empty or NaN series,
-the extreme over variants) are here too.
+``COLUMNS``; no value (None or NaN), or a reason the run could not decide it
+(``undecided``), leaves the claim ``not evaluated``, here and nowhere else.
+``ConvergenceTest`` gives that reason for a claim about trained networks: the figure's
+reference run has not reached the state the claim is about. The guards shared by the
+figures' modules (diverged seeds, empty or NaN series, the extreme over variants) are here
+too.
 """
 
 from __future__ import annotations
@@ -139,12 +142,15 @@ def claim(
     comparison: Comparison | Favours,
     deciding: str = "",
     seeds: str = "",
+    undecided: str | None = None,
 ) -> dict:
     """A row of ``COLUMNS``: the claim ``name``, the ``paper``'s sentence, the statement
     (what is ``measured``; what would make it fail), the value, the threshold, the status,
     the ``deciding`` case and the ``seeds`` behind the value. The comparison decides:
-    ``holds`` or ``fails``; no value (None or NaN) is ``not evaluated``."""
-    number = math.nan if value is None else float(value)
+    ``holds`` or ``fails``; no value (None or NaN) is ``not evaluated``, and so is a claim
+    the run could not decide (``undecided``: why, e.g. ``ConvergenceTest.undecided``), whose
+    value is left empty and whose deciding case is that reason."""
+    number = math.nan if value is None or undecided else float(value)
     status = "not evaluated" if math.isnan(number) else ("holds" if comparison.holds(value) else "fails")
     return {
         "claim": name,
@@ -153,10 +159,77 @@ def claim(
         "value": number,
         "threshold": comparison.threshold,
         "status": status,
-        "deciding": deciding,
+        "deciding": f"not decided: {undecided}" if undecided else deciding,
         "seeds": seeds,
         "note": "",
     }
+
+
+# ---------------------------------------------------------------- when a claim about trained networks is decided
+
+
+def _percent(fraction: float) -> str:
+    return f"{100 * fraction:.3g}%"
+
+
+@dataclass(frozen=True)
+class ConvergenceTest:
+    """Whether a figure's reference run (the variant the paper says trains) reached the state
+    a claim about trained networks is about, from the limits of the config's
+    ``convergence``: over the window its table marks (``tables.convergence_window``) the
+    mean training loss over the reported seeds fell by at most ``max_relative_improvement``
+    of its value at the window's start (flattened), **or** their mean training accuracy at
+    the end is ≥ ``fit_accuracy`` (fitted: a fitted net's cross-entropy keeps falling towards
+    0 in relative terms). A reference with a seed that diverged has reached its final state
+    too: more training would not change it, so the claims are decided (the diverged seed
+    counts with the worst value of its metric), never left open."""
+
+    max_relative_improvement: float
+    fit_accuracy: float
+
+    def undecided(self, references: dict[str, pd.DataFrame]) -> str | None:
+        """None when every reference run converged (or diverged), else why a claim that reads
+        them cannot be decided: the worst of those that did not (no loss at the window's
+        start, then the largest fall of the loss), with its numbers, and which others did not.
+
+        ``references`` maps a name ('bn at depth 32') to that run's rows of the table, one
+        or more per reported seed, with ``train_loss``, ``train_acc``, ``window_start`` and
+        ``train_loss_window_start``; each seed's last row is its end."""
+        pending = [p for p in (self._pending(name, runs) for name, runs in references.items()) if p]
+        if not pending:
+            return None
+        pending.sort(key=lambda p: p[0], reverse=True)
+        others = [name for _, name, _ in pending[1:]]
+        return pending[0][2] + (f"; not converged either: {', '.join(others)}" if others else "")
+
+    def _pending(self, name: str, runs: pd.DataFrame) -> tuple[float, str, str] | None:
+        """None when the run converged or diverged, else (how far from it, for the worst:
+        unmeasured first; its name; why not)."""
+        if runs.empty:
+            return math.inf, name, f"no runs of {name} in the table"
+        step = "epoch" if "epoch" in runs else "iteration"
+        last = runs.sort_values(step).groupby("seed").tail(1)
+        diverged = next((c for c in ("diverged_epoch", "diverged_iteration") if c in last), None)
+        if diverged and last[diverged].notna().any():
+            return None
+        accuracy = last["train_acc"].mean()
+        if accuracy >= self.fit_accuracy:
+            return None
+        start, end = last["window_start"].iloc[0], last[step].max()
+        before, after = last["train_loss_window_start"].mean(), last["train_loss"].mean()
+        unfit = f"training accuracy {accuracy:.3g} < {self.fit_accuracy:g}"
+        if not (np.isfinite(before) and np.isfinite(after)):
+            return math.inf, name, f"{name}: no training loss at {step} {start:g} → {end:g} to tell; {unfit}"
+        fell = (before - after) / before if before > 0 else 0.0
+        if fell <= self.max_relative_improvement:
+            return None
+        share = (end - start) / end if end > 0 else 1.0
+        return (
+            fell,
+            name,
+            f"{name} still learning — training loss fell {_percent(fell)} over the last {_percent(share)} of the "
+            f"run ({step} {start:g} → {end:g}; limit {_percent(self.max_relative_improvement)}), {unfit}",
+        )
 
 
 # ---------------------------------------------------------------- shared guards

@@ -2,7 +2,10 @@
 
 Decided over seeds: a seed that diverged counts with the worst value of its metric
 (``with_diverged``), never as missing. A comparison of the pretrained nets with another
-variant is a ``Preference`` held to ``Favours``.
+variant is a ``Preference`` held to ``Favours``. A claim read from trained networks is
+decided only once the figure's reference (the variant the paper says trains) has
+converged at every depth the claim reads (``ConvergenceTest``); claims about
+initialisation, or about what pretraining does to r(H) before training, always are.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from bnrank.claims.common import (
+    ConvergenceTest,
     Favours,
     Preference,
     above,
@@ -39,6 +43,15 @@ def _seeds(table: pd.DataFrame, variant: str, depth: int | None = None) -> str:
     return f"{variant} {seeds}" + (f" ({diverged} diverged)" if diverged else "")
 
 
+def _reference(table: pd.DataFrame, variant: str, depths, column: str = "variant") -> dict[str, pd.DataFrame]:
+    """The reference ``variant``'s runs at each of ``depths``, by name, for ``ConvergenceTest``
+    (a reference without runs is named alone: it has not converged)."""
+    runs = table[table[column] == variant]
+    if runs.empty:
+        return {variant: runs}
+    return {f"{variant} at depth {d}": runs[runs["depth"] == d] for d in depths}
+
+
 def fig1(
     table: pd.DataFrame,
     vanilla_max_rank: float,
@@ -47,9 +60,14 @@ def fig1(
     shallow_depth: int,
     vanilla_min_drop: float,
     bn_max_drop: float,
+    reference: str = "bn",
+    *,
+    max_relative_improvement: float,
+    fit_accuracy: float,
 ) -> list[dict]:
     """Vanilla rank and r(H) collapse with depth at init, BN's rank stays near full;
-    vanilla accuracy drops past depth ~10 while BN's barely falls."""
+    vanilla accuracy drops past depth ~10 while BN's barely falls. The accuracy claims are
+    decided once the ``reference`` has converged at the depths each reads."""
     init = table.dropna(subset=["rank_init"])
     width, dtype = int(table["width"].iloc[0]), init["rank_dtype"].iloc[0]
     rank = init.groupby(["network", "depth"])["rank_init"].mean()
@@ -92,6 +110,7 @@ def fig1(
     ]
     trained = table.dropna(subset=["lr"])
     trained = trained.assign(train_acc=with_diverged(trained, "train_acc"))
+    test = ConvergenceTest(max_relative_improvement, fit_accuracy)
     acc = trained.groupby(["network", "depth"])["train_acc"].mean()
     networks = acc.index.get_level_values("network")
     a = acc["vanilla"] if "vanilla" in networks else pd.Series(dtype=float)
@@ -112,6 +131,7 @@ def fig1(
             else "",
             seeds=f"{vanilla_runs['seed'].nunique()} seeds per depth, "
             f"{int(vanilla_runs['diverged_epoch'].notna().sum())} diverged",
+            undecided=test.undecided(_reference(trained, reference, a.index, "network")),  # every depth it reads
         )
     )
     a = acc["bn"] if "bn" in networks else pd.Series(dtype=float)
@@ -129,6 +149,9 @@ def fig1(
             else "",
             seeds=f"{bn_runs['seed'].nunique()} seeds per depth, {int(bn_runs['diverged_epoch'].notna().sum())} "
             "diverged",
+            undecided=test.undecided(_reference(trained, reference, a.index[[0, -1]], "network"))
+            if len(a) >= 2
+            else None,
         )
     )
     return rows
@@ -151,10 +174,17 @@ def _slowdown(final: pd.Series, variant: str, lower_is_better: bool) -> pd.Serie
 
 
 def _slowdown_claims(
-    table: pd.DataFrame, metric: str, pretrained: str, bn: str, unpretrained: str, seed_majority: float
+    table: pd.DataFrame,
+    metric: str,
+    pretrained: str,
+    bn: str,
+    unpretrained: str,
+    seed_majority: float,
+    test: ConvergenceTest,
 ) -> list[dict]:
     """Figs 4, 11, 12: pretrained nets slow down less with depth than BN nets, beat BN
-    at the deepest net, and (sanity) slow down less than the same nets without pretraining."""
+    at the deepest net, and (sanity) slow down less than the same nets without pretraining.
+    Each is decided once BN, the reference, has converged at the depths it reads."""
     lower_is_better = "loss" in metric
     words = METRIC_WORDS[metric]
     final = _final(table, metric)
@@ -191,6 +221,7 @@ def _slowdown_claims(
                 deciding=f"mean worsening {pretrained} {ours.mean():.3g}, {other} {theirs.mean():.3g}; {pretrained} "
                 f"better in {preference.fraction:.0%} of pairs",
                 seeds=f"{_seeds(table, pretrained)}, {_seeds(table, other)} per depth",
+                undecided=test.undecided(_reference(table, bn, [depths[0], depths[-1]])),
             )
         )
     name = f"pretrained_beats_bn_at_depth[{metric}]"
@@ -217,6 +248,7 @@ def _slowdown_claims(
             deciding=f"depth {deepest}: {pretrained} {ours.mean():.4g}, {bn} {theirs.mean():.4g}; {pretrained} better "
             f"in {preference.fraction:.0%} of pairs",
             seeds=f"{_seeds(table, pretrained, deepest)}, {_seeds(table, bn, deepest)}",
+            undecided=test.undecided(_reference(table, bn, [deepest])),
         )
     )
     return rows
@@ -282,9 +314,13 @@ def fig4(
     bn: str = "bn",
     unpretrained: str = "vanilla_xavier",
     public: str | None = None,
+    *,
+    max_relative_improvement: float,
+    fit_accuracy: float,
 ) -> list[dict]:
-    """Figs 4 and 12: the claims on the final training loss, and on what pretraining
-    does to r(H). The string settings name the experiment's variants in each role."""
+    """Figs 4 and 12: the claims on the final training loss, decided once ``bn`` has
+    converged, and on what pretraining does to r(H), always decided. The string settings
+    name the experiment's variants in each role."""
     slowdown = _slowdown_claims(
         table=table,
         metric="train_loss",
@@ -292,6 +328,7 @@ def fig4(
         bn=bn,
         unpretrained=unpretrained,
         seed_majority=seed_majority,
+        test=ConvergenceTest(max_relative_improvement, fit_accuracy),
     )
     return slowdown + _pretraining_claims(table, pretrained, public, min_rank_gain)
 
@@ -302,8 +339,13 @@ def fig11(
     pretrained: str = "pretrained",
     bn: str = "bn",
     unpretrained: str = "vanilla_xavier",
+    *,
+    max_relative_improvement: float,
+    fit_accuracy: float,
 ) -> list[dict]:
-    """Fig 11: the same comparisons on the final training accuracy and test loss."""
+    """Fig 11: the same comparisons on the final training accuracy and test loss, decided
+    once ``bn`` has converged."""
+    test = ConvergenceTest(max_relative_improvement, fit_accuracy)
     return [
         row
         for metric in ("train_acc", "test_loss")
@@ -314,6 +356,7 @@ def fig11(
             bn=bn,
             unpretrained=unpretrained,
             seed_majority=seed_majority,
+            test=test,
         )
     ]
 
@@ -325,12 +368,21 @@ def kendall_tau(x: Sequence[float], y: Sequence[float]) -> float:
     return float(np.mean(np.sign(x[i] - x[j]) * np.sign(y[i] - y[j]))) if len(i) else math.nan
 
 
-def fig6(table: pd.DataFrame, max_asymmetric_rank_ratio: float, min_order_agreement: float) -> list[dict]:
+def fig6(
+    table: pd.DataFrame,
+    max_asymmetric_rank_ratio: float,
+    min_order_agreement: float,
+    reference: str = "bn",
+    *,
+    max_relative_improvement: float,
+    fit_accuracy: float,
+) -> list[dict]:
     """More pretraining: higher r(H) and faster training; the asymmetric init lowers BN's
     r(H) significantly and slows it; SGD keeps the order of the initial r(H).
 
     r(H) is that of the last hidden layer's pre-activation (``r_pre``), where Algorithm 1
-    maximises it; diverged seeds count with r(H) = 0 and accuracy 0."""
+    maximises it; diverged seeds count with r(H) = 0 and accuracy 0. The claims read after
+    training are decided once the ``reference`` has converged; those at epoch 0 always are."""
     first, last = table["epoch"].min(), table["epoch"].max()
     t = table.assign(r_pre=with_diverged(table, "r_pre"), train_acc=with_diverged(table, "train_acc"))
     kinds = t.drop_duplicates("variant").set_index("variant")
@@ -339,15 +391,17 @@ def fig6(table: pd.DataFrame, max_asymmetric_rank_ratio: float, min_order_agreem
     acc = t[t["epoch"] == last].groupby("variant")["train_acc"].mean()
     diverged = t[t["epoch"] == last]["diverged_epoch"].notna().sum()
     seeds = f"{t['seed'].nunique()} seeds per variant, {diverged} diverged"
+    depths = sorted(table.loc[table["variant"] == reference, "depth"].unique())
+    undecided = ConvergenceTest(max_relative_improvement, fit_accuracy).undecided(_reference(table, reference, depths))
     rows = []
     plain = kinds[kinds["norm"] == "none"].sort_values("pretrain_iterations").index
     level = (
         'Sec. 4 (Fig. 6): "the clear correlation between the level of pre-training and optimization performance '
         'on vanilla nets"'
     )
-    for name, values, what in (
-        ("pretraining_raises_r", r0, "r(H) of the last hidden pre-activation at epoch 0"),
-        ("pretraining_speeds_training", acc, f"final training accuracy (epoch {last})"),
+    for name, values, what, trained in (
+        ("pretraining_raises_r", r0, "r(H) of the last hidden pre-activation at epoch 0", False),
+        ("pretraining_speeds_training", acc, f"final training accuracy (epoch {last})", True),
     ):
         if len(plain) < 2:
             measured = "needs two vanilla variants or more"
@@ -362,6 +416,7 @@ def fig6(table: pd.DataFrame, max_asymmetric_rank_ratio: float, min_order_agreem
                 comparison=above(0),
                 deciding=" → ".join(f"{v} {values[v]:.3g}" for v in plain),
                 seeds=seeds,
+                undecided=undecided if trained else None,
             )
         )
     bn = kinds[kinds["norm"] == "bn"]
@@ -393,6 +448,7 @@ def fig6(table: pd.DataFrame, max_asymmetric_rank_ratio: float, min_order_agreem
                 comparison=below(0),
                 deciding=f"{a} {acc[a]:.3g}, {s} {acc[s]:.3g}",
                 seeds=seeds,
+                undecided=undecided,
             )
         )
     rows.append(
@@ -405,6 +461,7 @@ def fig6(table: pd.DataFrame, max_asymmetric_rank_ratio: float, min_order_agreem
             comparison=at_least(min_order_agreement),
             deciding="; ".join(f"{v} {r0[v]:.3g} → {r1[v]:.3g}" for v in r0.sort_values().index),
             seeds=seeds,
+            undecided=undecided,
         )
     )
     return rows

@@ -36,7 +36,8 @@ def train_cnn_run(
 ) -> pd.DataFrame:
     """One CNN run (``bnrank.nets.cnn_train``) from its initial weights; its records as a frame.
 
-    A ``random`` variant trains on uniform 0..255 images drawn from its seed, with the
+    The run trains on the first ``run.train_samples`` images (all if None). A ``random``
+    variant trains on uniform 0..255 images drawn from its seed, with the
     data set's labels, standardised like the data set's images. The probe batch is a
     fixed set of the images it trains on. Augmentation runs on real data sets only:
     the stand-in's class prototypes are fixed patterns that flips and shifts would
@@ -45,7 +46,8 @@ def train_cnn_run(
     """
     device = training_device(run.device)
     dataset = data.Dataset.load(dataset_path)
-    train = Images.from_flat(dataset.train_x, dataset.train_y, device)
+    n = run.train_samples or len(dataset.train_y)
+    train = Images.from_flat(dataset.train_x[:n], dataset.train_y[:n], device)
     standardise = Standardise(*channel_statistics(train.x))
     if variant.inputs == "random":
         train = random_images(train, torch_generator("random_images", seed))

@@ -4,7 +4,8 @@ A data set is stored once as a ``.pt`` file holding uint8 images flattened to
 (samples, features), int64 labels, and where they came from; training jobs load it in
 one read and keep it on the device. A missing or corrupt file is never used: when no
 source works, ``DataError`` names every source tried, why it failed, and how to
-supply the data.
+supply the data — except for ``cifar10_auto`` (``data.cifar10.synthetic: auto``), which
+then is the synthetic stand-in, and the job's log says so.
 """
 
 from __future__ import annotations
@@ -218,15 +219,29 @@ def synthetic_cifar10(seed: int, train: int = 50000, test: int = 10000) -> Datas
     )
 
 
-def first_available(name: str, sources: Sequence[tuple[str, Callable[[], Dataset]]], how_to: str) -> Dataset:
-    """The data set from the first source that works; else a DataError listing them all."""
-    failures = []
+Sources = Sequence[tuple[str, Callable[[], Dataset]]]
+
+
+def try_sources(sources: Sources) -> tuple[Dataset | None, list[str]]:
+    """The data set from the first source that works (None if none does), and a line per
+    source tried: why it failed, or that it was used."""
+    tried = []
     for label, load in sources:
         try:
-            return load()
-        except Exception as error:  # noqa: BLE001 - every failure is reported below
-            failures.append(f"  - {label}: {type(error).__name__}: {error}")
-    raise DataError(f"{name} is not available. Sources tried, in order:\n" + "\n".join(failures) + f"\n{how_to}")
+            dataset = load()
+        except Exception as error:  # noqa: BLE001 - every failure is reported
+            tried.append(f"  - {label}: {type(error).__name__}: {error}")
+        else:
+            return dataset, [*tried, f"  - {label}: used"]
+    return None, tried
+
+
+def first_available(name: str, sources: Sources, how_to: str) -> Dataset:
+    """The data set from the first source that works; else a DataError listing them all."""
+    dataset, tried = try_sources(sources)
+    if dataset is None:
+        raise DataError(f"{name} is not available. Sources tried, in order:\n" + "\n".join(tried) + f"\n{how_to}")
+    return dataset
 
 
 def fashion_mnist(directory: str | None, debian_dir: str, url: str | None, cache: str) -> Dataset:
@@ -250,32 +265,68 @@ def fashion_mnist(directory: str | None, debian_dir: str, url: str | None, cache
     return first_available("Fashion-MNIST", sources, how_to)
 
 
-def cifar10(directory: str | None, url: str | None, cache: str) -> Dataset:
-    """CIFAR-10 from the config's folder (holding the python-version archive), then a download."""
+def cifar10_sources(directory: str | None, url: str | None, cache: str, checksum: str = CIFAR_ARCHIVE[1]) -> Sources:
+    """CIFAR-10's sources, in order: the config's folder (holding the python-version archive), a download."""
     sources = []
     if directory:
         archive = Path(directory) / CIFAR_ARCHIVE[0]
-        sources.append((f"folder {directory} (data.cifar10.directory)", lambda: cifar10_from_archive(archive)))
+        sources.append(
+            (f"folder {directory} (data.cifar10.directory)", lambda: cifar10_from_archive(archive, checksum))
+        )
     if url:
-        sources.append((f"download from {url}", lambda: cifar10_from_url(url, Path(cache))))
+        sources.append((f"download from {url}", lambda: cifar10_from_url(url, Path(cache), checksum)))
+    return sources
+
+
+def cifar10(directory: str | None, url: str | None, cache: str, checksum: str = CIFAR_ARCHIVE[1]) -> Dataset:
+    """CIFAR-10 from the first of its sources that works (``data.cifar10.synthetic: false``)."""
     how_to = (
         f"Supply it by one of: setting data.cifar10.directory to a folder holding {CIFAR_ARCHIVE[0]} "
         f"(md5 {CIFAR_ARCHIVE[1]}); network access for data.cifar10.url; or, offline, the synthetic "
-        "stand-in (data.cifar10.synthetic: true), which every figure made from it names."
+        "stand-in (data.cifar10.synthetic: true, or auto for it only where no source works), which every "
+        "figure made from it names."
     )
-    return first_available("CIFAR-10", sources, how_to)
+    return first_available("CIFAR-10", cifar10_sources(directory, url, cache, checksum), how_to)
+
+
+def cifar10_or_stand_in(
+    directory: str | None, url: str | None, stand_in: dict, cache: str, checksum: str = CIFAR_ARCHIVE[1]
+) -> Dataset:
+    """CIFAR-10 from the first of its sources that works, else the synthetic stand-in made from
+    ``stand_in`` (``data.cifar10.synthetic: auto``); prints every source tried, why it failed,
+    and what was used."""
+    dataset, tried = try_sources(cifar10_sources(directory, url, cache, checksum))
+    print("data.cifar10.synthetic is auto: CIFAR-10 from the first source that works, else the synthetic stand-in.")
+    print("Sources tried, in order:\n" + "\n".join(tried or ["  (none: data.cifar10.directory and .url are null)"]))
+    if dataset is not None:
+        print(f"Used: CIFAR-10 from {dataset.source}.")
+        return dataset
+    dataset = synthetic_cifar10(**stand_in)
+    print(f"Used: the synthetic CIFAR-10 stand-in (seed {stand_in['seed']}), as no source worked; every figure")
+    print("and claim made from it says so.")
+    return dataset
 
 
 def prepare(name: str, sources: dict, cache: str) -> Dataset:
     """The data set ``name`` from the sources its job uses (``data.<name>`` in the config:
-    ``data.cifar10.stand_in`` for ``cifar10_synthetic``)."""
+    ``data.cifar10.stand_in`` for ``cifar10_synthetic``, both for ``cifar10_auto``)."""
     if name == "fashion_mnist":
         return fashion_mnist(**sources, cache=cache)
     if name == "cifar10":
         return cifar10(**sources, cache=cache)
     if name == "cifar10_synthetic":
         return synthetic_cifar10(**sources)
+    if name == "cifar10_auto":
+        return cifar10_or_stand_in(**sources, cache=cache)
     raise ValueError(f"unknown data set {name!r}")
+
+
+def prepared_as(name: str, dataset: Dataset) -> str:
+    """The data set a job preparing ``name`` made: ``cifar10_auto`` is ``cifar10``, or
+    ``cifar10_synthetic`` where it fell back to the stand-in."""
+    if name == "cifar10_auto":
+        return "cifar10_synthetic" if dataset.synthetic else "cifar10"
+    return name
 
 
 def probe_indices(n: int, size: int, seed: int) -> np.ndarray:

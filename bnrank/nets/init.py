@@ -57,8 +57,9 @@ class Architecture:
 
 
 def architecture(dataset: str, depth: int, norm: Norm, network: Network) -> Architecture:
-    """The MLP of docs/figures.md for a data set (``cifar10_synthetic`` has CIFAR's shape)."""
-    inputs = INPUTS[dataset.removesuffix("_synthetic")]
+    """The MLP of docs/figures.md for a data set (``cifar10_synthetic`` and ``cifar10_auto``,
+    which holds CIFAR-10 or the stand-in, have CIFAR's shape)."""
+    inputs = INPUTS[dataset.removesuffix("_synthetic").removesuffix("_auto")]
     return Architecture(
         inputs=inputs,
         width=network.width,
