@@ -146,12 +146,35 @@ def claims_section(preset: Path) -> list[str]:
         "status != 'holds'"
     )
     if len(failing):
-        lines += ["Claims that do not hold:", ""]
-        failing = failing.assign(value=failing["value"].map(lambda v: f"{v:.4g}"))
-        lines += _table(failing[["figure", "claim", "paper", "value", "threshold", "status", "deciding", "seeds"]])
+        lines += ["Claims that do not hold, and why (`why`: from the run's own numbers and the paper preset's):", ""]
+        failing = failing.assign(
+            value=failing["value"].map(lambda v: f"{v:.4g}"),
+            why=[why(row, preset) for row in failing.to_dict("records")],
+        )
+        lines += _table(
+            failing[["figure", "claim", "paper", "value", "threshold", "status", "deciding", "seeds", "why"]]
+        )
     notes = sorted({str(n) for rows in found.values() for n in rows["note"].dropna().unique() if n})
     lines += [f"_Note on these claims: {n}_" for n in notes] + ([""] if notes else [])
     return lines
+
+
+def why(row: dict, preset: Path) -> str:
+    """Why a claim of ``preset`` does not hold, from data: a claim the run could not decide
+    says which measurement fell short (its ``deciding``); a failing one, what the paper
+    preset's run found for it (or that it is unmeasured at paper scale), and that its data
+    were the synthetic CIFAR-10 stand-in where they were."""
+    parts = []
+    if row["status"] == "not evaluated":
+        parts.append("the run could not decide it: " + str(row["deciding"]).removeprefix("not decided: "))
+    elif preset.name != "paper":
+        paper = Path(_paths(preset.parent / "paper").claims(row["figure"]))
+        found = pd.read_csv(paper) if paper.exists() else pd.DataFrame(columns=["claim", "status"])
+        status = found.loc[found["claim"] == row["claim"], "status"]
+        parts.append(f"paper preset: {status.iloc[0]}" if len(status) else "unmeasured at paper scale")
+    if "stand-in" in str(row.get("note", "")):
+        parts.append("data: the synthetic CIFAR-10 stand-in, not CIFAR-10")
+    return "; ".join(parts)
 
 
 def runs_section(preset: Path) -> list[str]:

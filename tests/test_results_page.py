@@ -196,3 +196,21 @@ def test_a_section_never_on_the_page_whose_files_are_not_here_is_not_on_it(tmp_p
     assert "preset `paper`" not in text and "**paper**" not in text
     assert "## Benchmarks" not in text and "## Tests" not in text
     assert "_Carried" not in results_page.page(results) and "preset `" not in results_page.page(results)
+
+
+def test_why_a_claim_does_not_hold_comes_from_the_runs(tmp_path):
+    """A claim the run could not decide says which measurement fell short; a failing one, what
+    the paper preset found for it, or that it is unmeasured at paper scale; the stand-in is named."""
+    results = tmp_path / "results"
+    paper = Paths(str(results / "paper"), "unused").claims("fig9")
+    Path(paper).parent.mkdir(parents=True)
+    pd.DataFrame([{"claim": "c1", "status": "holds"}]).to_csv(paper, index=False)
+    quick = results / "quick"
+    row = {"figure": "fig9", "claim": "c1", "status": "fails", "deciding": "d=8", "note": "quick preset"}
+    assert results_page.why(row, quick) == "paper preset: holds"
+    assert results_page.why(row | {"claim": "c2"}, quick) == "unmeasured at paper scale"
+    assert results_page.why(row | {"figure": "fig5", "note": "synthetic CIFAR-10 stand-in"}, quick) == (
+        "unmeasured at paper scale; data: the synthetic CIFAR-10 stand-in, not CIFAR-10"
+    )
+    undecided = row | {"status": "not evaluated", "deciding": "not decided: bn at depth 32 still learning"}
+    assert results_page.why(undecided, quick) == "the run could not decide it: bn at depth 32 still learning"
