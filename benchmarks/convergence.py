@@ -191,7 +191,8 @@ def main() -> None:
     if args.output is not None:
         output = args.output or bench_record(f"convergence_{args.experiment}")
         description = (
-            f"Shortest run of {args.experiment}'s {args.variant} nets that converged ({rule}), "
+            f"Per depth, the shortest run of {args.experiment}'s {args.variant} nets from which on every run "
+            f"converged ({rule}; depth 0: a CNN), "
             f"{args.seeds} seed(s), preset {s.preset}, trained for {length} {step}s."
         )
         command = "python benchmarks/convergence.py " + " ".join(

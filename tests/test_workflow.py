@@ -446,15 +446,25 @@ def test_a_new_seed_or_rate_trains_only_the_new_models(quick_run, quick_repo, tm
     run = tmp_path / "run"  # a copy of the finished quick run, grown by one seed and one rate
     shutil.copytree(quick_run, run, symlinks=True)
     results = Paths(str(run / "results" / "quick"), "unused")
-    before = {v: pd.read_csv(results.metrics("fig1", v, 4)) for v in ("vanilla", "bn")}
+    old = settings(*QUICK_RUN)
+    depth = min(old.experiments["fig1"].depths)
+    before = {v: pd.read_csv(results.metrics("fig1", v, depth)) for v in ("vanilla", "bn")}
     grow = write_config(
         tmp_path / "grow.yaml",
-        {"experiments": {"fig1": {"n_seeds": 3, "lrs": {"vanilla": [0.1, 0.01, 0.05], "bn": [0.1, 0.01, 0.05]}}}},
+        {
+            "experiments": {
+                "fig1": {
+                    "n_seeds": old.experiments["fig1"].n_seeds + 1,
+                    "lrs": {v: [*old.experiments["fig1"].lrs[v], 0.05] for v in ("vanilla", "bn")},
+                }
+            }
+        },
     )
+    new = settings(*QUICK_RUN, grow)
     planned = snakemake(run, "-n", "all", configfiles=(*QUICK_RUN, grow), repo=quick_repo)
     assert planned.returncode == 0, planned.stderr
-    assert planned_jobs(planned.stdout) == {  # (seed 3's start weights exist: Fig 1 measures 5 seeds at init)
-        "train": train_jobs(settings(*QUICK_RUN, grow), "fig1"),  # every (variant, depth): each has new models
+    assert planned_jobs(planned.stdout) == {  # (the new seed's start weights exist: Fig 1 measures 5 seeds at init)
+        "train": train_jobs(new, "fig1"),  # every (variant, depth): each has new models
         "select_lr": 1,
         "table": 1,
         "plot": 1,
@@ -464,10 +474,11 @@ def test_a_new_seed_or_rate_trains_only_the_new_models(quick_run, quick_repo, tm
     }
     done = snakemake(run, "all", configfiles=(*QUICK_RUN, grow), repo=quick_repo)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    for variant in ("vanilla", "bn"):  # 4 seeds × 3 rates: 2 × 3 finished before, and 6 new
-        log = Path(results.log("train", f"fig1_{variant}_depth4")).read_text()
-        assert "12 models: 6 finished before, 6 to train" in log
-        after = pd.read_csv(results.metrics("fig1", variant, 4)).drop(columns="model")
+    for variant in ("vanilla", "bn"):  # every (seed, rate) of the old grid finished before; the rest is new
+        models = [len(s.experiments["fig1"].seeds) * len(s.experiments["fig1"].lrs[variant]) for s in (old, new)]
+        log = Path(results.log("train", f"fig1_{variant}_depth{depth}")).read_text()
+        assert f"{models[1]} models: {models[0]} finished before, {models[1] - models[0]} to train" in log
+        after = pd.read_csv(results.metrics("fig1", variant, depth)).drop(columns="model")
         kept = after.merge(before[variant].drop(columns="model"), on=["seed", "lr", "epoch"], suffixes=("", "_before"))
         assert len(kept) == len(before[variant])
         for column in ("train_loss", "test_acc"):
