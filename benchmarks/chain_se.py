@@ -5,7 +5,9 @@ measurement behind the chain lengths of a preset (docs/figures.md, "The quick pr
 
 Reads the width sweep's moments files of ``results/<preset>/`` (``snakemake fig8`` makes
 them) and prints, per width and γ, the samples, the final estimate of α and its batch-means
-standard error (``bnrank.chains.theory.alpha_standard_error``), and the length that R3 gives
+standard error (``bnrank.chains.theory.alpha_standard_error``), its drift (α on the chain's
+second half minus on its first, ``alpha_drift``: a trend that the standard error does not
+see), and the length that R3 gives
 for the width: steps × (SE / target)² × 1.5, rounded up to 10,000, where SE exceeds the target.
 ``--output`` without a PATH writes results/bench/chain_se_<preset>.json.
 """
@@ -18,7 +20,7 @@ import math
 
 import pandas as pd
 
-from bnrank.chains.theory import alpha_standard_error, regularity_constant
+from bnrank.chains.theory import alpha_drift, alpha_standard_error, regularity_constant
 from bnrank.paths import Paths, bench_record
 from bnrank.runs import save_benchmark
 
@@ -37,6 +39,7 @@ def main() -> None:
     for (d, gamma), chain in pd.concat(pd.read_csv(f) for f in files).groupby(["d", "gamma"]):
         chain = chain.sort_values("layer")
         se = alpha_standard_error(chain["diag_sq"].to_numpy(), chain["tr_m3"].to_numpy())
+        drift = alpha_drift(chain["diag_sq"].to_numpy(), chain["tr_m3"].to_numpy())
         steps = int(chain["layer"].max())
         needed = steps if se <= args.target else math.ceil(steps * (se / args.target) ** 2 * 1.5 / 10000) * 10000
         alpha = float(regularity_constant(chain["diag_sq"].mean(), chain["tr_m3"].mean()))
@@ -48,6 +51,7 @@ def main() -> None:
                 "samples": len(chain),
                 "alpha": alpha,
                 "se": se,
+                "drift": drift,
                 "steps_for_target": needed,
             }
         )

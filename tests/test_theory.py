@@ -4,6 +4,7 @@ import pytest
 from bnrank.chains.chain import batch_norm
 from bnrank.chains.random import draw
 from bnrank.chains.theory import (
+    alpha_drift,
     alpha_standard_error,
     ergodic_average,
     lemma7_drift,
@@ -71,3 +72,14 @@ def test_alpha_standard_error_by_batch_means():
     assert alpha_standard_error(np.full(100, 10.0), np.full(100, 20.0)) == 0.0
     with pytest.raises(ValueError, match="too few"):
         alpha_standard_error(np.ones(30), np.ones(30))
+
+
+def test_alpha_drift_sees_a_trend_the_standard_error_does_not():
+    """A chain whose diag_sq rises steadily: α of its second half exceeds its first half's by
+    the rise; a stationary one drifts by no more than its noise; one sample has no halves."""
+    rising = np.linspace(9.0, 11.0, 1000)
+    assert alpha_drift(rising, np.full(1000, 20.0)) == pytest.approx(0.05, rel=1e-2)
+    rng = np.random.default_rng(1)
+    assert abs(alpha_drift(10 + 0.1 * rng.standard_normal(4000), np.full(4000, 20.0))) < 0.001
+    with pytest.raises(ValueError, match="halves"):
+        alpha_drift(np.ones(1), np.ones(1))

@@ -69,3 +69,14 @@ def alpha_standard_error(diag_sq: np.ndarray, tr_m3: np.ndarray, batches: int = 
         np.asarray(diag_sq)[:n].reshape(batches, -1).mean(1), np.asarray(tr_m3)[:n].reshape(batches, -1).mean(1)
     )
     return float(per_batch.std(ddof=1) / np.sqrt(batches))
+
+
+def alpha_drift(diag_sq: np.ndarray, tr_m3: np.ndarray) -> float:
+    """α estimated on the second half of a chain's recorded functionals minus α on the first:
+    a trend that the batch-means error does not see (an average still settling)."""
+    half = len(diag_sq) // 2
+    if half < 1:
+        raise ValueError(f"{len(diag_sq)} samples have no two halves")
+    first = regularity_constant(np.mean(diag_sq[:half]), np.mean(tr_m3[:half]))
+    second = regularity_constant(np.mean(diag_sq[half:]), np.mean(tr_m3[half:]))
+    return float(second - first)
