@@ -24,6 +24,7 @@ prepared data set must exist (``snakemake results/data/<name>.pt``).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import tempfile
 import time
 from pathlib import Path
@@ -82,7 +83,7 @@ def mlp_curves(s: Settings, experiment: str, variant: str, depths: list[int], se
         )
         print(f"{variant} depth {depth}: {epochs} epochs in {time.perf_counter() - start:.0f} s", flush=True)
         frames.append(pd.DataFrame(metrics).assign(depth=depth))
-    return pd.concat(frames, ignore_index=True).rename(columns={"diverged_epoch": "diverged"})
+    return pd.concat(frames, ignore_index=True)
 
 
 def cnn_curves(s: Settings, experiment: str, variant: str, seeds: int, iterations: int, folder: Path) -> pd.DataFrame:
@@ -104,13 +105,13 @@ def cnn_curves(s: Settings, experiment: str, variant: str, seeds: int, iteration
             architecture=e.architecture,
             variant=v,
             width=s.cnn.width,
-            run=run.__class__(**{**run.__dict__, "iterations": iterations}),
+            run=dataclasses.replace(run, iterations=iterations),
             measurement=s.measurement,
             seed=seed,
         )
         print(f"{variant} seed {k}: {iterations} iterations in {time.perf_counter() - start:.0f} s", flush=True)
         frames.append(rows.assign(depth=0))
-    return pd.concat(frames, ignore_index=True).rename(columns={"diverged_iteration": "diverged"})
+    return pd.concat(frames, ignore_index=True)
 
 
 def converged_runs(runs: pd.DataFrame, step: str, s: Settings) -> list[tuple[int, float, float, bool]]:
@@ -124,7 +125,6 @@ def converged_runs(runs: pd.DataFrame, step: str, s: Settings) -> list[tuple[int
         lr = final.idxmin()
         chosen = shorter[shorter["lr"] == lr]
         chosen = chosen.merge(convergence_window(chosen, ["seed"], step, s.convergence.window), on="seed")
-        chosen = chosen.rename(columns={"diverged": f"diverged_{step}"})
         accuracy = chosen.loc[chosen[step] == end, "train_acc"].mean()
         lengths.append((int(end), float(lr), accuracy, test.undecided({"reference": chosen}) is None))
     return lengths
