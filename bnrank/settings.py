@@ -24,6 +24,9 @@ CnnArchitecture = Literal["vgg19", "resnet50"]
 CnnNorm = Literal["bn", "bn_nocenter", "none"]  # bn_nocenter: BN without mean subtraction
 CnnScheme = Literal["pytorch", "asymmetric"]
 CnnInputs = Literal["data", "random"]  # random: uniform 0..255 images in place of the data set's (Fig 10)
+TrainingStage = Literal[
+    "selection", "reported"
+]  # an experiment's rate grid on the selection seeds, then the chosen rate
 Precision = Literal["auto", "float32", "bfloat16"]  # auto: bf16 autocast where the device has native bf16
 InputScale = Literal["unit", "raw"]  # unit: pixels / 255; raw: 0..255 (the public Fig 4 code)
 Synthetic = Literal[False, True, "auto"]  # the CIFAR-10 stand-in: never, always, or where no source works
@@ -210,6 +213,11 @@ class Experiment:
     def lr_selection_seeds(self) -> list[int]:
         """The seeds ``select_lr`` decides on: separate ones if any, else the reported ones."""
         return self.seeds[self.n_seeds :] if self.selection_seeds else self.reported_seeds
+
+    def stage_seeds(self, stage: TrainingStage) -> list[int]:
+        """The seeds one training stage trains: ``selection``, every rate of the grid on the
+        seeds ``select_lr`` decides on; ``reported``, the rate it chose on the reported seeds."""
+        return self.lr_selection_seeds if stage == "selection" else self.reported_seeds
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from bnrank import config as config_checks
 from bnrank import labels
 from bnrank.figures import ARTEFACTS, FIGURES
 from bnrank.paths import Paths
-from bnrank.settings import CnnArchitecture, CnnNorm, CnnScheme, InitScheme, Norm, Settings, plain
+from bnrank.settings import CnnArchitecture, CnnNorm, CnnScheme, InitScheme, Norm, Settings, TrainingStage, plain
 from bnrank.runs import limit_resource, package_files, run_finished, run_started, visible_gpus
 
 # Stop before any job runs when the config is invalid, naming each bad key; fills in
@@ -36,6 +36,7 @@ wildcard_constraints:
     width="[0-9]+",
     depth="[0-9]+",
     seed="[0-9]+",
+    stage="|".join(typing.get_args(TrainingStage)),
     norm="|".join(typing.get_args(Norm)),
     scheme="|".join(typing.get_args(InitScheme)),
     dataset="[a-z0-9_]+",
@@ -108,11 +109,11 @@ def init_grid(w):
     return [(depth, seed) for depth in grid.depths for seed in range(grid.n_seeds)]
 
 
-def experiment_files(experiment, artefact):
-    """Every (variant, depth) file of an experiment's ``metrics`` or ``ranks``."""
+def experiment_files(experiment, artefact, stage):
+    """Every (variant, depth) file of an experiment's ``metrics`` or ``ranks`` of one training stage."""
     e = S.experiments[experiment]
     make = {"metrics": paths.metrics, "ranks": paths.ranks}[artefact]
-    return [make(experiment, v, d) for v in e.variants for d in e.depths]
+    return [make(experiment, v, d, stage) for v in e.variants for d in e.depths]
 
 
 def artefact_files(figure, artefact):
@@ -130,7 +131,7 @@ def artefact_files(figure, artefact):
     if artefact == "init_ranks":
         return [paths.init_ranks(experiment, v) for v in S.experiments[experiment].variants]
     if artefact in ("metrics", "ranks"):
-        return experiment_files(experiment, artefact)
+        return experiment_files(experiment, artefact, "reported")
     if artefact == "selected":
         return paths.selected_lr(experiment)
     if artefact == "cnn_logs":

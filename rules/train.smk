@@ -1,23 +1,28 @@
-# Training: every (seed, learning rate) of one (experiment, variant, depth) in one batched job;
-# models finished before (same settings, same code) are taken from its store, not retrained.
+# Training in two stages per (experiment, variant, depth): `selection` trains the selection
+# seeds over the learning-rate grid, select_lr picks a rate from them, and `reported` trains
+# the reported seeds at that rate only. Each stage trains its models in one batched job;
+# models finished before (same settings, same code) are taken from the store the two stages
+# share, so with selection_seeds: 0 the reported stage finds all its models there.
 
 
 rule train:
-    """SGD over the learning-rate grid for all seeds at once; checkpoints every training.checkpoint_seconds. A
-    seed or rate added to the config trains only the new models (bnrank.nets.experiments.train_runs)."""
+    """SGD for all models of one stage at once (bnrank.nets.experiments.train_runs); checkpoints every
+    training.checkpoint_seconds. A seed or rate added to the config trains only the new models."""
     input:
         data=lambda w: dataset_file(w.experiment),
         weights=lambda w: [
-            start_weights_file(w.experiment, w.variant, w.depth, s) for s in S.experiments[w.experiment].seeds
+            start_weights_file(w.experiment, w.variant, w.depth, s)
+            for s in S.experiments[w.experiment].stage_seeds(w.stage)
         ],
+        selected=lambda w: [paths.selected_lr(w.experiment)] if w.stage == "reported" else [],
         code=code("train.py"),
     output:
-        metrics=paths.metrics("{experiment}", "{variant}", "{depth}"),
-        ranks=paths.ranks("{experiment}", "{variant}", "{depth}"),
+        metrics=paths.metrics("{experiment}", "{variant}", "{depth}", "{stage}"),
+        ranks=paths.ranks("{experiment}", "{variant}", "{depth}", "{stage}"),
     log:
-        paths.log("train", "{experiment}_{variant}_depth{depth}"),
+        paths.log("train", "{experiment}_{variant}_depth{depth}_{stage}"),
     benchmark:
-        paths.benchmark("train", "{experiment}_{variant}_depth{depth}")
+        paths.benchmark("train", "{experiment}_{variant}_depth{depth}_{stage}")
     threads: S.training.threads
     resources:
         gpu=TRAINING_GPUS,
@@ -27,9 +32,9 @@ rule train:
         network=plain(S.network),
         training=lambda w: plain(S.training_job(w.experiment, w.variant)),
         measurement=plain(S.measurement),
-        seeds=lambda w: S.experiments[w.experiment].seeds,
+        seeds=lambda w: S.experiments[w.experiment].stage_seeds(w.stage),
         base_seed=S.seed,
-        checkpoint=lambda w: paths.checkpoint(w.experiment, w.variant, w.depth),
+        checkpoint=lambda w: paths.checkpoint(w.experiment, w.variant, w.depth, w.stage),
         store=lambda w: paths.finished_models(w.experiment, w.variant, w.depth),
     script:
         "../scripts/train.py"
@@ -37,9 +42,9 @@ rule train:
 
 rule select_lr:
     """The learning rate of each (variant, depth), by training.lr_rule on the experiment's
-    selection seeds; recorded in the tables."""
+    selection seeds; the reported stage trains at it, and the tables record it."""
     input:
-        metrics=lambda w: experiment_files(w.experiment, "metrics"),
+        metrics=lambda w: experiment_files(w.experiment, "metrics", "selection"),
         code=code("select_lr.py"),
     output:
         paths.selected_lr("{experiment}"),

@@ -375,3 +375,28 @@ def test_only_the_last_hidden_layer_is_measured_unless_all_are_asked_for():
     assert [r["layer"] for r in rows] == [4, 4]
     assert sorted({r["layer"] for r in every}) == [1, 2, 3, 4]
     assert [r for r in every if r["layer"] == 4] == rows
+
+
+def test_the_reported_stage_trains_the_chosen_rate_alone_and_equals_the_whole_grid(grid):
+    """Selection first, then the reported seeds at the chosen rate only: the reported models
+    are those a job over the whole grid trains (bit for bit on one thread), at a fraction of it."""
+    run, trained, _ = grid
+    grid_rates = (0.05, 0.01)
+    selected = pd.DataFrame({"variant": ["bn", "bn"], "depth": [ARCH.depth, ARCH.depth + 1], "lr": [0.01, 0.05]})
+    schedule = Training(epochs=2, batch=32, lrs=grid_rates, train_samples=None, input_scale="unit", device="cpu")
+    chosen = experiments.at_selected_rate(schedule, selected, "bn", ARCH.depth)
+    assert chosen.lrs == (0.01,) and dataclasses.replace(chosen, lrs=grid_rates) == schedule
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        whole, _ = run([0, 1], grid_rates, None)
+        reported, _ = run([0, 1], chosen.lrs, None)
+    finally:
+        torch.set_num_threads(threads)
+    assert trained == [4, 2]
+    at_rate = whole[whole["lr"] == 0.01].drop(columns="model").reset_index(drop=True)
+    pd.testing.assert_frame_equal(reported.drop(columns="model"), at_rate)
+    with pytest.raises(ValueError, match="outside its grid"):
+        experiments.at_selected_rate(schedule, selected.assign(lr=0.1), "bn", ARCH.depth)
+    with pytest.raises(ValueError, match="chose 0 rates for variant 'vanilla'"):
+        experiments.at_selected_rate(schedule, selected, "vanilla", ARCH.depth)

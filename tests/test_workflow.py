@@ -56,8 +56,9 @@ def settings(*configfiles: Path) -> Settings:
 
 
 def train_jobs(s: Settings, *experiments: str) -> int:
-    """`train`: one job per (variant, depth) of each experiment, its seeds and rates in one batch."""
-    return sum(len(s.experiments[e].variants) * len(s.experiments[e].depths) for e in experiments)
+    """`train`: two jobs per (variant, depth) of each experiment, its selection stage (the rate
+    grid on the selection seeds) and its reported stage (the chosen rate), each in one batch."""
+    return sum(2 * len(s.experiments[e].variants) * len(s.experiments[e].depths) for e in experiments)
 
 
 def pretrain_jobs(s: Settings, *experiments: str) -> int:
@@ -147,9 +148,9 @@ def test_training_jobs_ask_for_a_gpu_only_where_there_is_one(tmp_path, visible, 
     assert done.returncode == 0, done.stderr
     jobs = re.findall(r"^rule (train|train_cnn):\n(.*?)\n\n", done.stdout, re.M | re.S)
     assert {rule for rule, _ in jobs} == {"train", "train_cnn"}
-    for rule, block in jobs:
+    for _, block in jobs:
         assert re.search(rf"resources: .*\b{asked}\b", block), block
-        assert "threads:" not in block if rule == "train" else "threads: 2" in block  # training.threads: 1
+        assert "threads:" not in block  # training.threads and cnn.threads: 1, jobs side by side
 
 
 @pytest.mark.parametrize(
@@ -291,7 +292,7 @@ def test_a_new_figure_is_one_registry_entry(tmp_path):
         "prepare_dataset": 1,
     }
     assert "results/quick/figures/fig99.png" in done.stdout
-    assert "results/quick/train/fig4/bn/depth30/metrics.csv" in done.stdout
+    assert "results/quick/train/fig4/bn/depth30/reported/metrics.csv" in done.stdout
 
 
 @pytest.mark.slow
@@ -448,14 +449,17 @@ def test_a_new_seed_or_rate_trains_only_the_new_models(quick_run, quick_repo, tm
     results = Paths(str(run / "results" / "quick"), "unused")
     old = settings(*QUICK_RUN)
     depth = min(old.experiments["fig1"].depths)
-    before = {v: pd.read_csv(results.metrics("fig1", v, depth)) for v in ("vanilla", "bn")}
+    variants = ("vanilla", "bn")
+    stages = ("selection", "reported")
+    stored = {v: {f.name for f in Path(results.finished_models("fig1", v, depth)).glob("*.json")} for v in variants}
+    before = {(v, t): pd.read_csv(results.metrics("fig1", v, depth, t)) for v in variants for t in stages}
     grow = write_config(
         tmp_path / "grow.yaml",
         {
             "experiments": {
                 "fig1": {
                     "n_seeds": old.experiments["fig1"].n_seeds + 1,
-                    "lrs": {v: [*old.experiments["fig1"].lrs[v], 0.05] for v in ("vanilla", "bn")},
+                    "lrs": {v: [*old.experiments["fig1"].lrs[v], 0.05] for v in variants},
                 }
             }
         },
@@ -464,7 +468,7 @@ def test_a_new_seed_or_rate_trains_only_the_new_models(quick_run, quick_repo, tm
     planned = snakemake(run, "-n", "all", configfiles=(*QUICK_RUN, grow), repo=quick_repo)
     assert planned.returncode == 0, planned.stderr
     assert planned_jobs(planned.stdout) == {  # (the new seed's start weights exist: Fig 1 measures 5 seeds at init)
-        "train": train_jobs(new, "fig1"),  # every (variant, depth): each has new models
+        "train": train_jobs(new, "fig1"),  # every (variant, depth) and stage: each has new seeds
         "select_lr": 1,
         "table": 1,
         "plot": 1,
@@ -474,13 +478,21 @@ def test_a_new_seed_or_rate_trains_only_the_new_models(quick_run, quick_repo, tm
     }
     done = snakemake(run, "all", configfiles=(*QUICK_RUN, grow), repo=quick_repo)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    for variant in ("vanilla", "bn"):  # every (seed, rate) of the old grid finished before; the rest is new
-        models = [len(s.experiments["fig1"].seeds) * len(s.experiments["fig1"].lrs[variant]) for s in (old, new)]
-        log = Path(results.log("train", f"fig1_{variant}_depth{depth}")).read_text()
-        assert f"{models[1]} models: {models[0]} finished before, {models[1] - models[0]} to train" in log
-        after = pd.read_csv(results.metrics("fig1", variant, depth)).drop(columns="model")
-        kept = after.merge(before[variant].drop(columns="model"), on=["seed", "lr", "epoch"], suffixes=("", "_before"))
-        assert len(kept) == len(before[variant])
+    selected = pd.read_csv(results.selected_lr("fig1")).set_index(["variant", "depth"])["lr"]
+    e = new.experiments["fig1"]
+    for variant in variants:  # a stage trains exactly its (seed, rate) models that no earlier job stored
+        for stage in stages:
+            lrs = e.lrs[variant] if stage == "selection" else [selected[variant, depth]]
+            models = [f"seed{seed}_lr{lr}.json" for seed in e.stage_seeds(stage) for lr in lrs]
+            finished = sum(m in stored[variant] for m in models)
+            log = Path(results.log("train", f"fig1_{variant}_depth{depth}_{stage}")).read_text()
+            assert f"{len(models)} models: {finished} finished before, {len(models) - finished} to train" in log
+        # a model trained before has the rows it had, whichever stage reads it now
+        runs = ["seed", "lr", "epoch"]
+        earlier = pd.concat([before[variant, t] for t in stages]).drop(columns="model").drop_duplicates(runs)
+        after = pd.concat([pd.read_csv(results.metrics("fig1", variant, depth, t)) for t in stages])
+        kept = after.drop(columns="model").merge(earlier, on=runs, suffixes=("", "_before"))
+        assert len(kept) > 0
         for column in ("train_loss", "test_acc"):
             assert kept[column].equals(kept[f"{column}_before"])
 

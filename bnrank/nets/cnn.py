@@ -42,6 +42,62 @@ RESNET50_BLOCKS = [3, 4, 6, 3]
 CNN_SCHEMES = ("pytorch", "asymmetric")
 
 
+def _second_moment(x: Tensor, dtype: torch.dtype) -> Tensor:
+    """E[x²] per channel over the batch and spatial positions, in ``dtype``.
+
+    A channels-last x by BN's batch statistics (var + mean²), viewed as (K/g, g·C), about
+    2048 columns with g dividing K = N·H·W, and the g partial moments averaged: BN's
+    channels-last kernel sums rows in sequence, a relative error ~1e-5 in float32 over
+    K = 131072 rows, ~1e-7 over K/g. Other layouts (and K without such a g) by the formula.
+    """
+    n, c, h, w = x.shape
+    k = n * h * w
+    g = math.gcd(k, max(1, 2048 // c))
+    if g == 1 or x.is_contiguous() or not x.is_contiguous(memory_format=torch.channels_last):
+        return x.to(dtype).square().mean((0, 2, 3))
+    # running buffers in dtype (float32 ones make bf16 statistics float32), left as they are by momentum 0
+    buffers = torch.zeros(2, g * c, dtype=dtype, device=x.device)
+    mean, var = torch.batch_norm_update_stats(x.permute(0, 2, 3, 1).reshape(k // g, g * c), *buffers, 0.0)
+    return (var + mean.square()).view(g, c).mean(0)
+
+
+class _ScaleOnlyBatchNorm(torch.autograd.Function):
+    """y = x · w/√(m₂ + ε) + b per channel, m₂ = E[x²] over the batch and spatial positions.
+
+    Returns y and m₂ (not differentiable). By PyTorch's BN kernels instead of autograd's
+    chain of elementwise operations: m₂ by ``_second_moment``; y and the backward by
+    evaluation-mode BN with mean 0 and variance m₂, plus one pass for the gradient through m₂.
+    With K = N·H·W, r = (m₂ + ε)^(−1/2) and S = Σ dy·x per channel:
+    ∂L/∂x = dy·w·r − x·w·r³·S/K, ∂L/∂w = S·r, ∂L/∂b = Σ dy.
+    """
+
+    @staticmethod
+    def forward(ctx, x: Tensor, weight: Tensor, bias: Tensor, eps: float) -> tuple[Tensor, Tensor]:
+        stats = torch.promote_types(x.dtype, torch.float32)
+        second = _second_moment(x, stats)
+        zero = torch.zeros_like(second)
+        weight_ = weight.to(stats)
+        y = torch.batch_norm(x, weight_, bias.to(stats), zero, second, False, 0.0, eps, False)
+        ctx.save_for_backward(x, weight_, second)
+        ctx.eps = eps
+        ctx.dtypes = weight.dtype, bias.dtype
+        ctx.mark_non_differentiable(second)
+        return y, second
+
+    @staticmethod
+    def backward(ctx, dy: Tensor, _: Tensor) -> tuple[Tensor, Tensor, Tensor, None]:
+        x, weight, second = ctx.saved_tensors
+        zero = torch.zeros_like(second)
+        rstd = torch.rsqrt(second + ctx.eps)
+        # eval-mode BN backward: dx = dy·w·r, dw = Σ dy·x·r, db = Σ dy
+        dx, dw, db = torch.ops.aten.native_batch_norm_backward(
+            dy, x, weight, zero, second, zero, rstd, False, ctx.eps, [True, True, True]
+        )
+        k = x.numel() // x.shape[1]
+        dx.addcmul_(x, (-weight * rstd.square() * dw / k).to(dx.dtype)[None, :, None, None])  # −x·w·r³·S/K
+        return dx, dw.to(ctx.dtypes[0]), db.to(ctx.dtypes[1]), None
+
+
 class ScaleOnlyBatchNorm2d(nn.BatchNorm2d):
     """BN without mean subtraction: x / √(E[x²] + ε) · scale + shift per channel.
 
@@ -50,16 +106,23 @@ class ScaleOnlyBatchNorm2d(nn.BatchNorm2d):
     """
 
     def forward(self, x: Tensor) -> Tensor:
-        """The statistics in float32 (as BN's under autocast); the output in the input's dtype."""
-        if self.training:
-            second = x.float().square().mean((0, 2, 3))
-            with torch.no_grad():
-                self.running_var.lerp_(second.detach(), self.momentum)
-                self.num_batches_tracked.add_(1)
+        """The statistics in float32 or wider (as BN's under autocast); the output in the input's dtype.
+
+        Training on the CPU by ``_ScaleOnlyBatchNorm``, elsewhere by the formula and autograd.
+        """
+        if not self.training:
+            zero = torch.zeros_like(self.running_var)
+            return nn.functional.batch_norm(x, zero, self.running_var, self.weight, self.bias, False, 0.0, self.eps)
+        if x.device.type == "cpu":
+            y, second = _ScaleOnlyBatchNorm.apply(x, self.weight, self.bias, self.eps)
         else:
-            second = self.running_var
-        scale = (self.weight * torch.rsqrt(second + self.eps)).to(x.dtype)[None, :, None, None]
-        return torch.addcmul(self.bias.to(x.dtype)[None, :, None, None], x, scale)
+            second = x.to(torch.promote_types(x.dtype, torch.float32)).square().mean((0, 2, 3))
+            scale = (self.weight * torch.rsqrt(second + self.eps)).to(x.dtype)[None, :, None, None]
+            y = torch.addcmul(self.bias.to(x.dtype)[None, :, None, None], x, scale)
+        with torch.no_grad():
+            self.running_var.lerp_(second.detach().to(self.running_var.dtype), self.momentum)
+            self.num_batches_tracked.add_(1)
+        return y
 
 
 def norm_layer(norm: CnnNorm) -> Callable[[int], nn.Module]:

@@ -8,6 +8,7 @@ from its settings objects (``bnrank.settings``), and returns what the stage writ
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
@@ -159,6 +160,18 @@ def batch_settings(models: Sequence[dict]) -> dict:
 def _model_file(store: Path, seed: RunSeed, lr: float) -> Path:
     """Where ``train_runs`` keeps a finished model's rows and key."""
     return store / f"seed{seed.run}_lr{lr}.json"
+
+
+def at_selected_rate(training: Training, selected: pd.DataFrame, variant: str, depth: int) -> Training:
+    """``training`` with the one learning rate ``select_lr`` chose for (``variant``, ``depth``)
+    (a row of ``tables.select_learning_rates``): the reported stage's schedule."""
+    row = selected[(selected["variant"] == variant) & (selected["depth"] == depth)]
+    if len(row) != 1:
+        raise ValueError(f"select_lr chose {len(row)} rates for variant {variant!r} at depth {depth}, expected one")
+    lr = float(row["lr"].iloc[0])
+    if lr not in training.lrs:
+        raise ValueError(f"select_lr chose {lr} for variant {variant!r}, outside its grid {list(training.lrs)}")
+    return dataclasses.replace(training, lrs=(lr,))
 
 
 def train_runs(
