@@ -24,6 +24,7 @@ rule train:
     benchmark:
         paths.benchmark("train", "{experiment}_{variant}_depth{depth}_{stage}")
     threads: S.training.threads
+    priority: 1  # before the other long jobs: a reported stage waits on its experiment's selection stages
     resources:
         gpu=TRAINING_GPUS,
     params:
