@@ -1,5 +1,6 @@
 # make figures        every figure of the quick preset (installs what it needs first; Fashion-MNIST
 #                     comes from Debian's dataset-fashion-mnist, installed with apt-get as root)
+# make faithful       Figs 4, 11, 12 of the quick preset trained until BN converges (presets/faithful.yaml)
 # make paper          every figure at the paper's scale
 # make test           lint, then the test suite (what CI runs); its report goes to results/tests.xml
 # make bench          the benchmarks; their results go to results/bench/*.json
@@ -12,7 +13,7 @@ SNAKEMAKE := $(VENV)/bin/snakemake
 
 FASHION := /usr/share/datasets/fashion-mnist
 
-.PHONY: install data figures paper lint test bench report results-page clean
+.PHONY: install data figures faithful paper lint test bench report results-page clean
 
 install: $(VENV)/.installed
 
@@ -31,6 +32,9 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 
 figures: install data
 	$(SNAKEMAKE) all --configfile presets/quick.yaml
+
+faithful: install data
+	$(SNAKEMAKE) fig4 fig11 fig12 --configfile presets/quick.yaml presets/faithful.yaml
 
 paper: install data
 	$(SNAKEMAKE) all

@@ -14,6 +14,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 QUICK = REPO / "presets" / "quick.yaml"
+FAITHFUL = REPO / "presets" / "faithful.yaml"  # over QUICK: Figs 4, 11, 12 trained until BN converges
 # the end-to-end run: the quick preset, with the training figures and long chains shortened (tests/short_run.yaml)
 # and CIFAR-10's download failing, so that it runs on the stand-in (tests/offline_cifar.yaml)
 QUICK_RUN = (QUICK, REPO / "tests" / "short_run.yaml", REPO / "tests" / "offline_cifar.yaml")

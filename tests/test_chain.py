@@ -1,9 +1,11 @@
 import math
 
+import numba
 import numpy as np
 import pytest
 import torch
 
+from bnrank import workflow
 from bnrank.chains.chain import Chain, ChainError, batch_norm, run_chains
 from bnrank.chains.random import draw
 from bnrank.rank import rank_notions
@@ -93,6 +95,14 @@ def test_same_seed_same_bits_and_runs_do_not_depend_on_each_other():
     assert np.array_equal(a[1][:1], fewer[1])  # run 0 is the same whatever the number of runs
     shorter = final(3, 25)
     assert np.array_equal(a[0], shorter[0])  # layer 10 does not depend on how many follow
+    threads = (torch.get_num_threads(), numba.get_num_threads())
+    try:  # nor on the job's threads (chains.threads): one thread gives the bits of two
+        workflow.use_threads(1)
+        one = final(3, 40)
+    finally:
+        torch.set_num_threads(threads[0])
+        numba.set_num_threads(threads[1])
+    assert all(np.array_equal(x, y) for x, y in zip(a, one, strict=True))
 
 
 def test_a_dead_chain_stops_with_a_clear_error():

@@ -7,7 +7,7 @@ import yaml
 from bnrank import settings
 from bnrank.config import check_config, load_schema, schema_errors
 from bnrank.settings import Settings
-from tests.conftest import QUICK, REPO, workflow_config
+from tests.conftest import FAITHFUL, QUICK, REPO, workflow_config
 
 SCHEMA = str(REPO / "schemas" / "config.schema.yaml")
 
@@ -369,10 +369,12 @@ def test_convergence_is_validated_with_defaults_and_each_figures_reference_is_a_
     ]
 
 
-def test_a_preset_changes_sizes_only():
-    """R0 of docs/figures.md §6: the quick preset keeps the paper's learning-rate grids,
-    batches, optimiser, variants, claims, thresholds and convergence rule."""
-    paper, quick = workflow_config(), workflow_config(QUICK)
+@pytest.mark.parametrize("presets", [(QUICK,), (QUICK, FAITHFUL)], ids=["quick", "faithful"])
+def test_a_preset_changes_sizes_only(presets):
+    """R0 of docs/figures.md §6: the quick preset, and the faithful one over it, keep the
+    paper's learning-rate grids, batches, optimiser, variants, claims, thresholds and
+    convergence rule."""
+    paper, quick = workflow_config(), workflow_config(*presets)
     for name, experiment in paper["experiments"].items():
         for key in ("lrs", "batch", "variants", "dataset"):
             assert quick["experiments"][name][key] == experiment[key], f"experiments.{name}.{key}"
