@@ -23,8 +23,8 @@ rule train:
         paths.log("train", "{experiment}_{variant}_depth{depth}_{stage}"),
     benchmark:
         paths.benchmark("train", "{experiment}_{variant}_depth{depth}_{stage}")
-    threads: S.training.threads
     priority: 1  # before the other long jobs: a reported stage waits on its experiment's selection stages
+    threads: S.training.threads
     resources:
         gpu=TRAINING_GPUS,
     params:
