@@ -24,9 +24,8 @@ CnnArchitecture = Literal["vgg19", "resnet50"]
 CnnNorm = Literal["bn", "bn_nocenter", "none"]  # bn_nocenter: BN without mean subtraction
 CnnScheme = Literal["pytorch", "asymmetric"]
 CnnInputs = Literal["data", "random"]  # random: uniform 0..255 images in place of the data set's (Fig 10)
-TrainingStage = Literal[
-    "selection", "reported"
-]  # an experiment's rate grid on the selection seeds, then the chosen rate
+# a training job's stage: the rate grid on the selection seeds, then the chosen rate on the reported ones
+TrainingStage = Literal["selection", "reported"]
 Precision = Literal["auto", "float32", "bfloat16"]  # auto: bf16 autocast where the device has native bf16
 InputScale = Literal["unit", "raw"]  # unit: pixels / 255; raw: 0..255 (the public Fig 4 code)
 Synthetic = Literal[False, True, "auto"]  # the CIFAR-10 stand-in: never, always, or where no source works

@@ -16,8 +16,10 @@ import pytest
 from bnrank import labels
 from bnrank.claims import COLUMNS, STATUSES
 from bnrank.figures import FIGURES
+from bnrank.nets import experiments
 from bnrank.paths import Paths
 from bnrank.settings import Settings
+from bnrank.streams import RunSeed
 from tests.conftest import QUICK, QUICK_RUN, copy_repository, snakemake, workflow_config, write_config
 
 TARGETS = [*FIGURES, "claims", "all"]
@@ -452,6 +454,10 @@ def test_a_new_seed_or_rate_trains_only_the_new_models(quick_run, quick_repo, tm
     variants = ("vanilla", "bn")
     stages = ("selection", "reported")
     stored = {v: {f.name for f in Path(results.finished_models("fig1", v, depth)).glob("*.json")} for v in variants}
+
+    def model_file(variant: str, seed: int, lr: float) -> Path:  # where train_runs keeps a finished model
+        return experiments._model_file(Path(results.finished_models("fig1", variant, depth)), RunSeed(0, seed), lr)
+
     before = {(v, t): pd.read_csv(results.metrics("fig1", v, depth, t)) for v in variants for t in stages}
     grow = write_config(
         tmp_path / "grow.yaml",
@@ -481,18 +487,23 @@ def test_a_new_seed_or_rate_trains_only_the_new_models(quick_run, quick_repo, tm
     selected = pd.read_csv(results.selected_lr("fig1")).set_index(["variant", "depth"])["lr"]
     e = new.experiments["fig1"]
     for variant in variants:  # a stage trains exactly its (seed, rate) models that no earlier job stored
+        reused = set()
         for stage in stages:
             lrs = e.lrs[variant] if stage == "selection" else [selected[variant, depth]]
-            models = [f"seed{seed}_lr{lr}.json" for seed in e.stage_seeds(stage) for lr in lrs]
-            finished = sum(m in stored[variant] for m in models)
+            models = [(seed, lr) for seed in e.stage_seeds(stage) for lr in lrs]
+            finished = [m for m in models if model_file(variant, *m).name in stored[variant]]
+            reused.update(finished)
             log = Path(results.log("train", f"fig1_{variant}_depth{depth}_{stage}")).read_text()
-            assert f"{len(models)} models: {finished} finished before, {len(models) - finished} to train" in log
-        # a model trained before has the rows it had, whichever stage reads it now
+            assert (
+                f"{len(models)} models: {len(finished)} finished before, {len(models) - len(finished)} to train" in log
+            )
+        # every model taken from the store has all the rows it had, whichever stage reads it now
         runs = ["seed", "lr", "epoch"]
         earlier = pd.concat([before[variant, t] for t in stages]).drop(columns="model").drop_duplicates(runs)
+        earlier = earlier[[m in reused for m in zip(earlier["seed"], earlier["lr"], strict=True)]]
         after = pd.concat([pd.read_csv(results.metrics("fig1", variant, depth, t)) for t in stages])
-        kept = after.drop(columns="model").merge(earlier, on=runs, suffixes=("", "_before"))
-        assert len(kept) > 0
+        kept = after.drop(columns="model").drop_duplicates(runs).merge(earlier, on=runs, suffixes=("", "_before"))
+        assert len(reused) > 0 and len(kept) == len(earlier)
         for column in ("train_loss", "test_acc"):
             assert kept[column].equals(kept[f"{column}_before"])
 
