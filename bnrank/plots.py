@@ -8,6 +8,7 @@ and in every table and claims job, which must not pay for them.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,8 @@ import numpy as np
 import pandas as pd
 
 from bnrank.streams import bootstrap_generator
+
+CHARACTERS_PER_INCH = 14  # of the figure title's font ("medium" in seaborn's paper context)
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -354,7 +357,9 @@ def draw(
     fig = plot(table, **options)
     title = f"Figure {name.removeprefix('fig')}" + (f" — {fig._suptitle.get_text()}" if fig._suptitle else "")
     note = f"preset: {preset}" + (f" — {label}" if label else "")
-    fig.suptitle(f"{title}\n{note}", fontsize="medium", color="black" if not label else "firebrick")
+    width = int(fig.get_figwidth() * CHARACTERS_PER_INCH)  # lines wrapped to the figure's width, never cut off
+    lines = [textwrap.fill(line, width) for line in (title, note)]
+    fig.suptitle("\n".join(lines), fontsize="medium", color="black" if not label else "firebrick")
     fig.tight_layout()
     for path in paths:
         fig.savefig(path, dpi=150)
