@@ -4,6 +4,9 @@
 # make paper          every figure at the paper's scale
 # make test           lint, then the test suite (what CI runs); its report goes to results/tests.xml
 # make bench          the benchmarks; their results go to results/bench/*.json
+# make gpu-check      on a machine with a GPU, within 8 minutes (GPU_CHECK_BUDGET seconds): the CUDA tests, and the
+#                     paper preset's training jobs timed (measured epochs, projected to whole jobs, labelled so);
+#                     into results/bench/gpu_check.json (benchmarks/gpu_check.py; without a GPU it says so and fails)
 # make report         results/quick/report.html: every quick-preset figure with its caption and claims
 # make results-page   docs/results.md, regenerated from the files the runs above wrote
 
@@ -12,8 +15,9 @@ PY := $(VENV)/bin/python
 SNAKEMAKE := $(VENV)/bin/snakemake
 
 FASHION := /usr/share/datasets/fashion-mnist
+GPU_CHECK_BUDGET ?= 480
 
-.PHONY: install data figures faithful paper lint test bench report results-page clean
+.PHONY: install data figures faithful paper lint test bench gpu-check report results-page clean
 
 install: $(VENV)/.installed
 
@@ -58,6 +62,13 @@ bench: install  # --output: each into results/bench/<name>.json (bnrank.paths.be
 	$(PY) benchmarks/train.py --output
 	$(PY) benchmarks/epoch.py --output
 	$(PY) benchmarks/cnn.py --output
+	$(PY) benchmarks/rank_notions.py --output
+	$(PY) benchmarks/packing.py --output
+	$(PY) benchmarks/packing.py --experiment fig4 --configfile presets/quick.yaml --output
+
+# prepares the data sets it lacks with snakemake (offline: CIFAR-10's experiments are timed on its stand-in, and say so)
+gpu-check: install
+	$(PY) benchmarks/gpu_check.py --budget-seconds $(GPU_CHECK_BUDGET)
 
 results-page: install
 	$(PY) -m bnrank.results_page

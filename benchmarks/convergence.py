@@ -31,8 +31,6 @@ from pathlib import Path
 
 import pandas as pd
 import torch
-import yaml
-from snakemake.utils import update_config
 
 from bnrank import config as config_checks
 from bnrank.claims.common import ConvergenceTest
@@ -46,15 +44,6 @@ from bnrank.streams import RunSeed
 from bnrank.tables import convergence_window
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def preset(configfiles: list[str]) -> Settings:
-    """The settings a run with these ``--configfile`` files reads, defaults filled in."""
-    config = yaml.safe_load((REPO / "config.yaml").read_text())
-    for path in configfiles:
-        update_config(config, yaml.safe_load(Path(path).read_text()))
-    config_checks.validate(config, str(REPO / "schemas" / "config.schema.yaml"))
-    return Settings.from_config(config)
 
 
 def mlp_curves(s: Settings, experiment: str, variant: str, depths: list[int], seeds: int, epochs: int) -> pd.DataFrame:
@@ -161,7 +150,7 @@ def main() -> None:
     parser.add_argument("--output", nargs="?", metavar="PATH", const="")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    s = preset(args.configfile)
+    s = Settings.from_config(config_checks.preset(args.configfile, str(REPO)))
     mlp_experiment = args.experiment in s.experiments
     step, length = ("epoch", args.epochs) if mlp_experiment else ("iteration", args.iterations)
     if args.curves and Path(args.curves).exists():

@@ -38,7 +38,7 @@ from bnrank import rank
 from bnrank.nets import init, mlp
 from bnrank.nets.checkpoints import Checkpoint
 from bnrank.nets.measure import layer_ranks
-from bnrank.nets.train import Split, evaluate, sgd_step
+from bnrank.nets.train import SGD, Split, evaluate
 from bnrank.paths import bench_record
 from bnrank.runs import save_benchmark, speed_comparison
 from bnrank.settings import Measurement, RankNotions
@@ -81,7 +81,6 @@ def main() -> None:
     lrs = [0.1, 0.01, 0.001]
     starts = [init.init_params(arch, "pytorch", RunSeed(0, s), "fashion_mnist") for s in range(3) for _ in lrs]
     params = mlp.stack(starts)
-    names = mlp.trainable(arch, params)
     models, batch = len(lrs) * 3, 128
     gen = torch.Generator().manual_seed(0)
     pixels = torch.randint(256, (train_n + test_full, 784), generator=gen, dtype=torch.uint8)
@@ -94,14 +93,12 @@ def main() -> None:
     last = dataclasses.replace(every, layers="last")
 
     def steps() -> None:
-        for k in names:
-            params[k].requires_grad_(True)
+        sgd = SGD(params, lr)
         for start in range(0, train_n - batch + 1, batch):
             index = torch.arange(start, start + batch).expand(models, -1)
             x, y = train.inputs(index, 1 / 255), train.y[index]
-            sgd_step(arch=arch, params=params, names=names, lr=lr, alive=alive, x=x, y=y)
-        for k in names:
-            params[k].requires_grad_(False)
+            sgd.step(arch=arch, params=params, alive=alive, x=x, y=y)
+        sgd.release(params)
 
     def measure_before() -> None:
         original, rank.singular_values = rank.singular_values, float32_svd

@@ -1,19 +1,19 @@
 """Wall time of the paper preset's training jobs, as the workflow's ``train`` rule runs them.
 
-    python benchmarks/paper_jobs.py [--experiment fig1] [--depths 1 8 16 32] [--epochs 3] [--output [PATH]]
+    python benchmarks/paper_jobs.py [--experiment fig1] [--depths 1 32] [--epochs 3] [--output [PATH]]
 
 ``--output`` without a PATH writes results/bench/paper_jobs_<experiment>.json.
 
-For each variant of the experiment and each depth, one job of the paper preset
-(config.yaml): every seed (reported and selection seeds) at every learning rate in one
-batched ``train_runs`` call on the prepared data set (``results/data/<set>.pt``), with
-the rank measurement after every epoch, once for 1 epoch and once for ``--epochs``
-epochs instead of the preset's. It reports the measured seconds per epoch (the
-difference of the two runs over the extra epochs, so that start-up, data loading and
-epoch 0 are left out) and the job's time at the preset's epoch count
-projected from it; and, for the whole experiment, the sum of those projections with
-depths between the measured ones interpolated linearly (a job's cost grows linearly
-with depth). The projection is labelled as such wherever it is shown.
+For each variant of the experiment, its two jobs of the paper preset (config.yaml) as
+the ``train`` rule runs them: the selection stage (the selection seeds at every
+learning rate) and the reported stage (the reported seeds at one rate per depth),
+each one ``train_runs`` call over all depths (or ``--depths``) in one stack, on the
+prepared data set (``results/data/<set>.pt``), with the rank measurement after every
+epoch, once for 1 epoch and once for ``--epochs`` epochs instead of the preset's. It
+reports the measured seconds per epoch (the difference of the two runs over the extra
+epochs, so that start-up, data loading and epoch 0 are left out), the job's time at
+the preset's epoch count projected from it, and their sum over the experiment. The
+projection is labelled as such wherever it is shown.
 """
 
 from __future__ import annotations
@@ -21,24 +21,24 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
+import typing
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 import yaml
 
 from bnrank import workflow
 from bnrank.nets import experiments, init
 from bnrank.paths import bench_record
-from bnrank.runs import save_benchmark
-from bnrank.settings import Settings
+from bnrank.runs import device_name, save_benchmark
+from bnrank.settings import Settings, TrainingStage
 from bnrank.streams import RunSeed
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--experiment", default="fig1")
-    parser.add_argument("--depths", type=int, nargs="+", default=[1, 8, 16, 32])
+    parser.add_argument("--depths", type=int, nargs="+", help="default: the experiment's depths")
     parser.add_argument("--epochs", type=int, default=3, help="at least 2")
     parser.add_argument("--config", default="config.yaml")
     parser.add_argument(
@@ -57,71 +57,74 @@ def main() -> None:
     dataset = settings.dataset_name(args.experiment)
     data_path = f"{settings.data.directory}/{dataset}.pt"
     device = workflow.training_device(settings.training.device)
-    rows, projected = [], {}
+    depths = args.depths or list(e.depths)
+    rows, projected = [], []
     with tempfile.TemporaryDirectory() as scratch:
         for variant in e.variants:
             v = settings.variants[variant]
             job = settings.training_job(args.experiment, variant)
-            for depth in args.depths:
-                arch = init.architecture(dataset, depth, v.norm, settings.network)
+            archs = {d: init.architecture(dataset, d, v.norm, settings.network) for d in depths}
+            for stage in typing.get_args(TrainingStage):
+                seeds = [RunSeed(settings.seed, s) for s in e.stage_seeds(stage)]
+                if not seeds:
+                    continue
                 weights = []
-                for seed in e.seeds:
-                    path = f"{scratch}/{variant}_{depth}_{seed}.npz"
-                    init.save_params(path, init.init_params(arch, v.init, RunSeed(settings.seed, seed), dataset))
-                    weights.append(path)
-                seeds = [RunSeed(settings.seed, s) for s in e.seeds]
+                for depth in depths:
+                    for seed in seeds:
+                        path = f"{scratch}/{variant}_{depth}_{seed.run}.npz"
+                        params = init.init_params(archs[depth], v.init, seed, dataset)
+                        init.save_params(path, params)
+                        weights.append(path)
+                # the reported stage trains one rate per depth; its time does not depend on which
+                rates = {d: job.lrs if stage == "selection" else job.lrs[:1] for d in depths}
+                models = experiments.stage_models(seeds=seeds, weights=weights, rates=rates)
                 times = {}
                 for epochs in (1, args.epochs):  # the difference leaves start-up and epoch 0 out
                     start = time.perf_counter()
                     experiments.train_runs(
                         variant=variant,
                         dataset_path=data_path,
-                        weights=weights,
-                        seeds=seeds,
-                        arch=arch,
+                        models=models,
+                        archs=archs,
                         training=replace(job, epochs=epochs),
                         measurement=settings.measurement,
                     )
                     times[epochs] = time.perf_counter() - start
                 total = times[args.epochs]
                 per_epoch = (total - times[1]) / (args.epochs - 1)
-                projected[variant, depth] = per_epoch * e.epochs
-                models = len(seeds) * len(job.lrs)
+                projected.append(times[1] + per_epoch * (e.epochs - 1))
                 rows.append(
                     {
-                        "job": f"{args.experiment} {variant} depth {depth}",
-                        "models": models,
+                        "job": f"{args.experiment} {variant} {stage}",
+                        "models": len(models),
                         "measured": f"{args.epochs} epochs in {total:.1f} s",
                         "seconds per epoch": f"{per_epoch:.2f}",
-                        f"projected job time ({e.epochs} epochs)": f"{per_epoch * e.epochs / 60:.1f} min",
+                        f"projected job time ({e.epochs} epochs)": f"{projected[-1] / 60:.1f} min",
                     }
                 )
                 print(rows[-1], flush=True)
-    measured = np.array(args.depths, float)
-    whole = sum(
-        float(np.interp(d, measured, [projected[variant, m] for m in args.depths]))
-        for variant in e.variants
-        for d in e.depths
-    )
     rows.append(
         {
-            "job": f"all {len(e.variants) * len(e.depths)} training jobs of {args.experiment}, one after another",
-            "models": "",
+            "job": f"all {len(projected)} training jobs of {args.experiment}, one after another",
+            "models": sum(r["models"] for r in rows),
             "measured": "",
             "seconds per epoch": "",
-            f"projected job time ({e.epochs} epochs)": f"{whole / 60:.0f} min (projection)",
+            f"projected job time ({e.epochs} epochs)": f"{sum(projected) / 60:.1f} min (projection)",
         }
     )
     print(rows[-1])
     if args.output:
         description = (
-            f"Paper-preset training jobs of experiment {args.experiment} on {device}: every seed "
-            f"({e.n_seeds} reported + {e.selection_seeds} for the learning rate) at every learning rate in one "
-            f"batched job, rank measurement after every epoch, run for 1 and for {args.epochs} epochs; the time "
-            f"per epoch is the difference over the extra epochs, and the job time at {e.epochs} epochs and the "
-            "experiment's total are projected from it."
+            f"Paper-preset training jobs of experiment {args.experiment} on {device_name(device)}, as the workflow "
+            f"runs them: per variant, its selection stage ({e.selection_seeds} seeds at every learning rate) and its "
+            f"reported stage ({e.n_seeds} seeds at one rate), each one job over depths {depths} in one stack, rank "
+            f"measurement after every epoch, run for 1 and for {args.epochs} epochs; the time per epoch is the "
+            f"difference over the extra epochs, and the job time at {e.epochs} epochs and the experiment's total "
+            "are projected from it."
         )
         command = f"python benchmarks/paper_jobs.py --experiment {args.experiment} --epochs {args.epochs}"
+        if args.depths:
+            command += " --depths " + " ".join(map(str, depths))
         save_benchmark(args.output, command, description, rows)
 
 

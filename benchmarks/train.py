@@ -7,7 +7,7 @@
 
 Both sides train the same 5 seeds × 3 learning rates on the same minibatches of
 Fashion-MNIST-shaped data for the same number of SGD steps: the batched trainer
-(``bnrank.train.sgd_step``, all models in one step) against a loop over ordinary
+(``bnrank.nets.train.SGD``, all models in one step) against a loop over ordinary
 PyTorch modules (Linear, BatchNorm1d, ReLU; torch.optim.SGD), one model at a time.
 It prints how the batched trainer compares ("2.1× faster", or "1.4× slower":
 ``bnrank.runs.speed_comparison``; the JSON row also holds ``speedup``, the loop's time over
@@ -25,7 +25,7 @@ import time
 import torch
 
 from bnrank.nets import init, mlp
-from bnrank.nets.train import sgd_step
+from bnrank.nets.train import SGD
 from bnrank.paths import bench_record
 from bnrank.runs import matmul_peak, save_benchmark, speed_comparison
 from bnrank.streams import RunSeed
@@ -36,8 +36,9 @@ def module(arch: init.Architecture, params: dict[str, torch.Tensor], m: int) -> 
     layers = []
     for l, (fan_out, fan_in) in enumerate(arch.linear_shapes()):
         linear = torch.nn.Linear(fan_in, fan_out)
-        linear.weight.data.copy_(params[f"W{l}"][m])
-        linear.bias.data.copy_(params[f"b{l}"][m])
+        prefix = mlp.HEAD if l == arch.depth else ""
+        linear.weight.data.copy_(params[f"{prefix}W{l}"][m])
+        linear.bias.data.copy_(params[f"{prefix}b{l}"][m])
         layers.append(linear)
         if l < arch.depth:
             layers += [torch.nn.BatchNorm1d(fan_out), torch.nn.ReLU()]
@@ -70,12 +71,10 @@ def main() -> None:
 
     def batched() -> None:
         params = mlp.stack(starts, device)
-        names = mlp.trainable(arch, params)
-        for k in names:
-            params[k].requires_grad_(True)
+        sgd = SGD(params, lr)
         alive = torch.ones(models, dtype=torch.bool, device=device)
         for t in range(steps):
-            sgd_step(arch=arch, params=params, names=names, lr=lr, alive=alive, x=x[t], y=y[t])
+            sgd.step(arch=arch, params=params, alive=alive, x=x[t], y=y[t])
         if device.type == "cuda":
             torch.cuda.synchronize()
 

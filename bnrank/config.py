@@ -162,6 +162,21 @@ def validate(config: dict, schema_path: str) -> None:
         raise config_error(problems)
 
 
+def preset(configfiles: Sequence[str] = (), repo: str = ".") -> dict:
+    """The config a run with these ``--configfile`` files reads (for the benchmarks): the
+    repository's config.yaml with each file merged over it in turn, as Snakemake merges
+    them, validated with the schema's defaults filled in."""
+    from snakemake.utils import update_config
+
+    with open(os.path.join(repo, "config.yaml")) as f:
+        config = yaml.safe_load(f)
+    for path in configfiles:
+        with open(path) as f:
+            update_config(config, yaml.safe_load(f))
+    validate(config, os.path.join(repo, "schemas", "config.schema.yaml"))
+    return config
+
+
 def _soft_rank_tau(config: dict, figure: str) -> list[str]:
     table = config[figure]["table"]
     if table["rank"] != "soft_rank":

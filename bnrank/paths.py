@@ -1,7 +1,7 @@
 """Where every artefact of the workflow lives: one method per artefact.
 
 The rule that makes an artefact calls its method with wildcard patterns
-(``paths.metrics("{experiment}", "{variant}", "{depth}", "{stage}")``); every rule, test and
+(``paths.metrics("{experiment}", "{variant}", "{stage}")``); every rule, test and
 tool that reads it calls the same method with values. Outputs of a preset go under
 ``results/<preset>/``; prepared data sets, shared by all presets, under the config's
 ``data.directory``; what belongs to no preset (the benchmark scripts' records, the test
@@ -56,17 +56,18 @@ class Paths:
         """Rank notions of every hidden layer on the probe batch before and after pretraining."""
         return f"{self.results}/pretrain/{experiment}/{variant}/depth{depth}/seed{seed}.csv"
 
-    def metrics(self, experiment, variant, depth, stage) -> str:
-        """Per-epoch metrics of one training stage (``settings.TrainingStage``): ``selection``,
-        the rate grid on the selection seeds; ``reported``, the reported seeds at the chosen rate."""
-        return f"{self.results}/train/{experiment}/{variant}/depth{depth}/{stage}/metrics.csv"
+    def metrics(self, experiment, variant, stage) -> str:
+        """Per-epoch metrics of one training stage (``settings.TrainingStage``) of a variant, all
+        its depths: ``selection``, the rate grid on the selection seeds; ``reported``, the
+        reported seeds at the chosen rate."""
+        return f"{self.results}/train/{experiment}/{variant}/{stage}/metrics.csv"
 
-    def ranks(self, experiment, variant, depth, stage) -> str:
+    def ranks(self, experiment, variant, stage) -> str:
         """Rank notions of the measured hidden layers after every epoch, of one training stage."""
-        return f"{self.results}/train/{experiment}/{variant}/depth{depth}/{stage}/ranks.csv"
+        return f"{self.results}/train/{experiment}/{variant}/{stage}/ranks.csv"
 
-    def checkpoint(self, experiment, variant, depth, stage) -> str:
-        return f"{self.results}/train/{experiment}/{variant}/depth{depth}/{stage}/checkpoint.pt"
+    def checkpoint(self, experiment, variant, stage) -> str:
+        return f"{self.results}/train/{experiment}/{variant}/{stage}/checkpoint.pt"
 
     def finished_models(self, experiment, variant, depth) -> str:
         """The folder of finished models' results, kept so that a grown grid trains only new ones."""

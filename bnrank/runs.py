@@ -173,6 +173,16 @@ def speed_comparison(reference: float, new: float) -> str:
     return "as fast"
 
 
+def device_name(device) -> str:
+    """A torch device in words: the card's name on CUDA (what a timing was measured on)."""
+    import torch
+
+    device = torch.device(device)
+    return (
+        torch.cuda.get_device_name(device) if device.type == "cuda" else f"the CPU ({torch.get_num_threads()} threads)"
+    )
+
+
 def matmul_peak(device, dtype=None, n: int = 2048, repeats: int = 10) -> float:
     """Measured FLOP/s of an n×n by n×n product on ``device`` in ``dtype`` (default float32),
     the best of ``repeats``: the peak the benchmarks' model-FLOP utilisation is against."""

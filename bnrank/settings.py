@@ -134,6 +134,7 @@ class TrainingDefaults:
     input_scale: InputScale
     lr_rule: Literal["best_final_train_loss", "best_final_train_acc"]
     checkpoint_seconds: float = 60.0
+    cuda_graph: bool = True
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,7 @@ class Training:
     device: str
     test_samples: int | None = None
     checkpoint_seconds: float = 0.0
+    cuda_graph: bool = True
 
 
 @dataclass(frozen=True)
@@ -398,6 +400,7 @@ class Settings:
             device=t.device,
             test_samples=e.test_samples,
             checkpoint_seconds=t.checkpoint_seconds,
+            cuda_graph=t.cuda_graph,
         )
 
     def cnn_run(self, experiment: str, variant: str) -> CnnRun:

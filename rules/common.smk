@@ -110,10 +110,9 @@ def init_grid(w):
 
 
 def experiment_files(experiment, artefact, stage):
-    """Every (variant, depth) file of an experiment's ``metrics`` or ``ranks`` of one training stage."""
-    e = S.experiments[experiment]
+    """Every variant's file of an experiment's ``metrics`` or ``ranks`` of one training stage."""
     make = {"metrics": paths.metrics, "ranks": paths.ranks}[artefact]
-    return [make(experiment, v, d, stage) for v in e.variants for d in e.depths]
+    return [make(experiment, v, stage) for v in S.experiments[experiment].variants]
 
 
 def artefact_files(figure, artefact):

@@ -50,13 +50,12 @@ def train_mlp(folder: Path, measurement: Measurement, store: Path | None = None)
     return experiments.train_runs(
         variant="bn",
         dataset_path=str(folder / "data.pt"),
-        weights=[str(folder / "mlp.npz")],
-        seeds=[RunSeed(0, 0)],
-        arch=ARCH,
+        models=[experiments.Model(ARCH.depth, RunSeed(0, 0), str(folder / "mlp.npz"), 0.01)],
+        archs={ARCH.depth: ARCH},
         training=Training(epochs=3, batch=32, lrs=(0.01,), train_samples=None, input_scale="unit", device="cpu"),
         measurement=measurement,
         checkpoint=folder / "mlp_checkpoint.pt",
-        store=store,
+        stores=None if store is None else {ARCH.depth: store},
     )
 
 
@@ -178,9 +177,8 @@ def test_checkpoints_are_written_at_their_cadence(files, monkeypatch):
         experiments.train_runs(
             variant="bn",
             dataset_path=str(files / "data.pt"),
-            weights=[str(files / "mlp.npz")],
-            seeds=[RunSeed(0, 0)],
-            arch=ARCH,
+            models=[experiments.Model(ARCH.depth, RunSeed(0, 0), str(files / "mlp.npz"), 0.01)],
+            archs={ARCH.depth: ARCH},
             training=dataclasses.replace(schedule, checkpoint_seconds=seconds),
             measurement=FLOAT32,
             checkpoint=files / f"cadence{seconds}.pt",

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 import torch
 
+from bnrank import rank
 from bnrank.rank import eigenvalues, notion_column, rank_notions, second_moment
 
 
@@ -103,3 +104,73 @@ def test_float32_notions_come_from_the_float64_gram_and_agree_with_the_svd():
         expected = np.linalg.matrix_rank(H)
         np.testing.assert_array_equal(gram["matrix_rank"], expected)
         assert set(expected.tolist()) == {3, min(d, n)}
+
+
+def reference_notions(H: np.ndarray, taus) -> dict[str, np.ndarray]:
+    """The notions by their definitions in NumPy: one float64 SVD, H's tolerance, NaN for a non-finite H."""
+    d, n = H.shape[-2:]
+    finite = np.isfinite(H).all((-2, -1))
+    sv = np.linalg.svd(np.where(finite[..., None, None], H, 0).astype(np.float64), compute_uv=False)
+    lam = sv**2 / n
+    trace = lam.sum(-1)
+    mean = trace[..., None] / d
+    with np.errstate(invalid="ignore"):
+        notions = {
+            "matrix_rank": (sv > sv[..., :1] * max(d, n) * np.finfo(H.dtype).eps).sum(-1),
+            "lower_bound": trace**2 / (lam**2).sum(-1),
+            "eig_count": (lam > 1e-9 * mean).sum(-1),
+        }
+    notions |= {notion_column("soft_rank", t): (lam >= t * mean).sum(-1) for t in taus}
+    return {k: np.where(finite, v, np.nan) for k, v in notions.items()}
+
+
+def low_rank_batch(dtype, d: int, n: int, seed: int) -> np.ndarray:
+    """(2, 6, d, n): random ranks 1..min(d, n), one model with a NaN, one with an -inf, one all zero."""
+    rng = np.random.default_rng(seed)
+    H = np.stack([rng.standard_normal((d, k)) @ rng.standard_normal((k, n)) for k in rng.integers(1, min(d, n), 12)])
+    H[4, 0, 0], H[9, 1, 2], H[7] = np.nan, -np.inf, 0.0
+    return H.reshape(2, 6, d, n).astype(dtype)
+
+
+def assert_same_notions(mine: dict, expected: dict) -> None:
+    """Counts identical (NaN where expected), lower_bound within 1e-6 relative."""
+    assert list(mine) == list(expected)
+    for k, v in mine.items():
+        v = v.cpu().numpy() if isinstance(v, torch.Tensor) else v
+        if k == "lower_bound":
+            np.testing.assert_allclose(v, expected[k], rtol=1e-6)
+        else:
+            np.testing.assert_array_equal(v, expected[k])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(("d", "n"), [(16, 24), (24, 16)])
+def test_torch_notions_equal_the_numpy_ones(dtype, d, n):
+    """A Tensor H gets Tensors of the same notions as the NumPy H gets NumPy, both by the definitions."""
+    H = low_rank_batch(dtype, d, n, seed=d)
+    taus = (0.1, 0.5)
+    host, tensor = rank_notions(H, taus), rank_notions(torch.from_numpy(H), taus)
+    assert all(isinstance(v, np.ndarray) and v.shape == (2, 6) for v in host.values())
+    assert all(isinstance(v, torch.Tensor) and v.shape == (2, 6) for v in tensor.values())
+    assert_same_notions(tensor, host)
+    assert_same_notions(host, reference_notions(H, taus))
+    assert np.isnan(host["lower_bound"][1, 1]) and host["matrix_rank"][1, 1] == 0  # the all-zero model
+    assert all(np.isnan(v[0, 4]) and np.isnan(v[1, 3]) and not np.isnan(v[1, 2]) for v in host.values())
+
+
+def test_finite_tensors_keep_integer_counts():
+    H = torch.from_numpy(low_rank_batch(np.float32, 8, 10, seed=0)[0, :3])
+    notions = rank_notions(H)
+    assert notions["matrix_rank"].dtype == torch.int64 and notions["lower_bound"].dtype == torch.float64
+    assert eigenvalues(H).shape == (3, 8) and torch.equal(second_moment(H), H @ H.mT / 10)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.parametrize("solver", ["gram", "svd", "gesvd", "gesvdj"])
+def test_cuda_notions_equal_the_cpu_ones(solver, monkeypatch):
+    monkeypatch.setitem(rank.SOLVER, "cuda", solver)
+    for dtype in (np.float32, np.float64):
+        H = torch.from_numpy(low_rank_batch(dtype, 128, 128, seed=1))
+        on_gpu = rank_notions(H.cuda(), (0.5,))
+        assert all(v.is_cuda for v in on_gpu.values())
+        assert_same_notions(on_gpu, {k: v.numpy() for k, v in rank_notions(H, (0.5,)).items()})

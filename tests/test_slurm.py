@@ -136,7 +136,7 @@ def test_a_job_killed_for_time_is_reported_and_resumes_from_its_checkpoint(clust
             {"training": {"checkpoint_seconds": 5}, "experiments": {"fig1": {"depths": [4], "epochs": 5000}}}
         )
     )
-    metrics = Paths("results/quick", "").metrics("fig1", "bn", 4, "selection")  # the first of its two stages
+    metrics = Paths("results/quick", "").metrics("fig1", "bn", "selection")  # the first of its two stages
     (tmp_path / "run").mkdir()
     killed = snakemake(
         tmp_path / "run", "--profile", str(short), *NO_ACCOUNTING, metrics, configfiles=(*RUN, long), env=cluster.env
@@ -148,16 +148,16 @@ def test_a_job_killed_for_time_is_reported_and_resumes_from_its_checkpoint(clust
     assert "SLURM status is: 'TIMEOUT'" in error[1], error[1]
     # the job by its rule and wildcards: Snakemake's error names its log, logs/train/<wildcards>.log,
     # and its outputs; the job's description at submission lists the wildcards themselves
-    assert "logs/train/fig1_bn_depth4_selection.log" in error[1] and metrics in error[1], error[1]
-    wildcards = "experiment=fig1, variant=bn, depth=4, stage=selection"
+    assert "logs/train/fig1_bn_selection.log" in error[1] and metrics in error[1], error[1]
+    wildcards = "experiment=fig1, variant=bn, stage=selection"
     assert re.search(rf"^rule train:\n.*?^    wildcards: {wildcards}$", log, re.M | re.S)
-    checkpoint = tmp_path / "run" / Paths("results/quick", "").checkpoint("fig1", "bn", 4, "selection")
+    checkpoint = tmp_path / "run" / Paths("results/quick", "").checkpoint("fig1", "bn", "selection")
     assert checkpoint.exists()
     # run again (here on this machine: the plugin's status checks, ever further apart, would
     # only add waiting) from the same folder, which holds the checkpoint as a cluster's shared one would
     again = snakemake(tmp_path / "run", metrics, configfiles=(*RUN, long))
     assert again.returncode == 0, (again.stdout + again.stderr)[-5000:]
-    train_log = (tmp_path / "run" / Paths("results/quick", "").log("train", "fig1_bn_depth4_selection")).read_text()
+    train_log = (tmp_path / "run" / Paths("results/quick", "").log("train", "fig1_bn_selection")).read_text()
     resumed = re.search(r"resumed from \S+ at epoch (\d+)", train_log)
     assert resumed and int(resumed[1]) > 0, train_log[-2000:]
     assert len(pd.read_csv(tmp_path / "run" / metrics)["epoch"].unique()) == 5001  # epochs 0..5000, each once

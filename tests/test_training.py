@@ -13,6 +13,7 @@ import torch
 
 from bnrank import tables
 from bnrank.nets import data, experiments, init, mlp, pretrain, train
+from bnrank.nets.checkpoints import Checkpoint
 from bnrank.nets.measure import layer_ranks
 from bnrank.settings import Measurement, Pretraining, RankNotions, Training
 from bnrank.streams import RunSeed, torch_generator
@@ -65,7 +66,7 @@ def test_batched_bn_matches_torch_batchnorm():
             linear.weight.data, linear.bias.data = params[f"W{l}"][m], params[f"b{l}"][m]
             layers += [linear, torch.nn.BatchNorm1d(arch.width), torch.nn.ReLU()]
         out = torch.nn.Linear(arch.width, 10)
-        out.weight.data, out.bias.data = params[f"W{arch.depth}"][m], params[f"b{arch.depth}"][m]
+        out.weight.data, out.bias.data = params[f"out_W{arch.depth}"][m], params[f"out_b{arch.depth}"][m]
         net = torch.nn.Sequential(*layers, out).train()
         torch.testing.assert_close(net(x[m]), logits[m], rtol=1e-4, atol=1e-5)
         bn = layers[1]
@@ -76,19 +77,81 @@ def test_batched_bn_matches_torch_batchnorm():
         torch.testing.assert_close(net(x[m]), evaluated[m], rtol=1e-4, atol=1e-5)
 
 
-def test_batched_training_equals_training_each_model_alone(tiny):
-    tr, te = tiny
-    starts = [init.init_params(ARCH, "pytorch", RunSeed(0, s), "x") for s in range(2)]
-    seeds, lrs = [RunSeed(0, 0), RunSeed(0, 1)], [0.05, 0.01]
-    schedule = dict(train=tr, test=te, epochs=2, batch=32, scale=1 / 255)
-    together, _, _ = train.train_batched(arch=ARCH, params=mlp.stack(starts), lrs=lrs, seeds=seeds, **schedule)
-    for m in range(2):
-        alone, _, _ = train.train_batched(
-            arch=ARCH, params=mlp.stack([starts[m]]), lrs=[lrs[m]], seeds=[seeds[m]], **schedule
+def one_thread(run, *args, **kwargs):
+    """``run(*args, **kwargs)`` on one thread, as a training job runs (training.threads):
+    results are bit for bit there."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return run(*args, **kwargs)
+    finally:
+        torch.set_num_threads(threads)
+
+
+PACKED_DEPTHS = (5, 3, 3, 1)  # deepest first, two models of one depth
+
+
+def packed_starts(norm: str = "bn") -> list[dict[str, np.ndarray]]:
+    archs = [dataclasses.replace(ARCH, depth=d, norm=norm) for d in PACKED_DEPTHS]
+    return [init.init_params(a, "pytorch", RunSeed(0, m), "x") for m, a in enumerate(archs)]
+
+
+def test_a_stack_of_depths_computes_what_each_model_computes_alone():
+    """Depth packing: models of depths 5, 3, 3 and 1 in one stack give each model's logits and
+    hidden layers as it gives alone (layer ℓ holds the models deeper than ℓ), and the stack
+    unpacks to the models it was made of."""
+    starts = packed_starts()
+    params = mlp.stack(starts)
+    assert mlp.depths(params) == list(PACKED_DEPTHS)
+    assert params["W4"].shape[0] == 1 and params["W1"].shape[0] == 3 and params["out_W3"].shape[0] == 2
+    assert mlp.rows(params, "out_W3") == slice(1, 3) and mlp.rows(params, "W2") == slice(0, 3)
+    x = torch.randn(len(starts), 32, ARCH.inputs)
+    arch = dataclasses.replace(ARCH, depth=max(PACKED_DEPTHS))
+    logits, hidden = one_thread(mlp.forward, arch, params, x, train=True)
+    assert [len(h) for h in hidden] == [4, 3, 3, 1, 1]
+    for m, (start, depth) in enumerate(zip(starts, PACKED_DEPTHS, strict=True)):
+        alone_logits, alone = one_thread(
+            mlp.forward, dataclasses.replace(ARCH, depth=depth), mlp.stack([start]), x[m : m + 1]
         )
-        a, b = pd.DataFrame(together).query("model == @m"), pd.DataFrame(alone)
-        np.testing.assert_allclose(a["train_loss"].to_numpy(float), b["train_loss"].to_numpy(float), rtol=1e-4)
-        np.testing.assert_allclose(a["test_acc"].to_numpy(float), b["test_acc"].to_numpy(float), atol=1e-6)
+        assert torch.equal(logits[m], alone_logits[0])
+        assert all(torch.equal(hidden[l][m], alone[l][0]) for l in range(depth))
+    back = mlp.unstack(params)
+    assert all(
+        b.keys() == s.keys() and all(np.array_equal(b[k], s[k]) for k in s) for b, s in zip(back, starts, strict=True)
+    )
+    with pytest.raises(ValueError, match="deepest first"):
+        mlp.stack(starts[::-1])
+
+
+@pytest.mark.parametrize("norm", ["bn", "none"])
+def test_batched_training_equals_training_each_model_alone(tiny, norm):
+    """Models of several depths, seeds and rates trained in one stack end bit for bit where
+    each ends trained alone (on one thread), diverging or not."""
+    tr, te = tiny
+    starts = packed_starts(norm)
+    seeds, lrs = [RunSeed(0, m) for m in range(4)], [0.05, 0.01, 1e6, 0.1]
+    schedule = dict(train=tr, test=te, epochs=2, batch=32, scale=1 / 255)
+    arch = dataclasses.replace(ARCH, depth=max(PACKED_DEPTHS), norm=norm)
+    together, _, params = one_thread(
+        train.train_batched, arch=arch, params=mlp.stack(starts), lrs=lrs, seeds=seeds, **schedule
+    )
+    frame = pd.DataFrame(together)
+    assert frame.query("model == 2")["diverged_epoch"].dropna().unique().tolist() == [1]
+    for m, depth in enumerate(PACKED_DEPTHS):
+        alone, _, own = one_thread(
+            train.train_batched,
+            arch=dataclasses.replace(arch, depth=depth),
+            params=mlp.stack([starts[m]]),
+            lrs=[lrs[m]],
+            seeds=[seeds[m]],
+            **schedule,
+        )
+        a = frame.query("model == @m").drop(columns="model").reset_index(drop=True)
+        b = pd.DataFrame(alone).drop(columns="model")
+        pd.testing.assert_frame_equal(a.astype({"diverged_epoch": float}), b.astype({"diverged_epoch": float}))
+        if m != 2:  # the diverged model's parameters are NaN
+            mine, its = mlp.unstack(params)[m], mlp.unstack(own)[0]
+            assert all(np.array_equal(mine[k], its[k]) for k in its)
 
 
 def test_a_diverging_model_is_marked_and_the_others_go_on(tiny):
@@ -285,19 +348,57 @@ def test_training_on_cuda_matches_the_cpu(tiny):
     np.testing.assert_allclose(a["test_acc"].to_numpy(float), b["test_acc"].to_numpy(float), atol=2e-3)
 
 
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device; run where one is present")
+def test_a_captured_step_trains_what_an_uncaptured_one_trains_and_resumes_exactly(tiny, tmp_path):
+    """On CUDA, steps replayed from a CUDA graph train a stack of depths (one model diverging)
+    as uncaptured steps do, to float32 accuracy, with TF32 off; a run resumed from its
+    checkpoint, captured again, ends where an uninterrupted captured run ends."""
+    tr, te = tiny
+    on = lambda s: train.Split(s.x.cuda(), s.y.cuda())  # noqa: E731
+    schedule = dict(
+        arch=dataclasses.replace(ARCH, depth=max(PACKED_DEPTHS)),
+        lrs=[0.05, 0.01, 1e6, 0.1],
+        seeds=[RunSeed(0, m) for m in range(4)],
+        train=on(tr),
+        test=on(te),
+        batch=32,
+        scale=1 / 255,
+    )
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
+    captured, _, params = train.train_batched(params=mlp.stack(packed_starts(), "cuda"), epochs=3, **schedule)
+    assert not torch.backends.cuda.matmul.allow_tf32 and not torch.backends.cudnn.allow_tf32
+    plain, _, _ = train.train_batched(params=mlp.stack(packed_starts(), "cuda"), epochs=3, cuda_graph=False, **schedule)
+    a, b = pd.DataFrame(captured), pd.DataFrame(plain)
+    assert a["diverged_epoch"].tolist() == b["diverged_epoch"].tolist()
+    for column in ("train_loss", "test_loss", "test_acc"):
+        np.testing.assert_allclose(a[column].to_numpy(float), b[column].to_numpy(float), rtol=1e-4, atol=1e-6)
+    saved = Checkpoint(tmp_path / "run.pt", {"run": "captured"})
+    train.train_batched(params=mlp.stack(packed_starts(), "cuda"), epochs=2, checkpoint=saved, **schedule)
+    resumed, _, again = train.train_batched(
+        params=mlp.stack(packed_starts(), "cuda"), epochs=3, checkpoint=saved, **schedule
+    )
+    c = pd.DataFrame(resumed)
+    np.testing.assert_allclose(c["train_loss"].to_numpy(float), a["train_loss"].to_numpy(float), rtol=1e-6)
+    for k in params:
+        if k.startswith(("W", "b", "out_")):
+            np.testing.assert_allclose(again[k][:2].cpu().numpy(), params[k][:2].cpu().numpy(), rtol=1e-6, atol=1e-7)
+
+
 @pytest.fixture
 def grid(tmp_path):
-    """A saved data set and start weights of three seeds, and a runner of ``train_runs``
-    that counts the models it trains."""
+    """A saved data set and start weights of three seeds at depths 3 and 1, and a runner of
+    ``train_runs`` that counts the models it trains."""
     data.synthetic_cifar10(0, 256, 64).save(tmp_path / "data.pt")
-    weights = []
-    for s in range(3):
-        weights.append(str(tmp_path / f"seed{s}.npz"))
-        init.save_params(weights[-1], init.init_params(ARCH, "pytorch", RunSeed(0, s), "x"))
+    archs = {d: dataclasses.replace(ARCH, depth=d) for d in (ARCH.depth, 1)}
+    weights = {}
+    for d, arch in archs.items():
+        for s in range(3):
+            weights[d, s] = str(tmp_path / f"depth{d}_seed{s}.npz")
+            init.save_params(weights[d, s], init.init_params(arch, "pytorch", RunSeed(0, s), "x"))
     measurement = Measurement(probe=32, dtype="float32", rank_notions=RankNotions(taus=(0.5,), eig_threshold=1e-9))
     trained = []
 
-    def run(seeds, lrs, store, epochs=2, code=()):
+    def run(seeds, lrs, store, epochs=2, code=(), depths=(ARCH.depth,)):
         schedule = Training(
             epochs=epochs, batch=32, lrs=tuple(lrs), train_samples=None, input_scale="unit", device="cpu"
         )
@@ -307,17 +408,21 @@ def grid(tmp_path):
             trained.append(len(arguments["lrs"]))
             return counting(**arguments)
 
+        models = experiments.stage_models(
+            seeds=[RunSeed(0, s) for s in seeds],
+            weights=[weights[d, s] for d in depths for s in seeds],
+            rates={d: schedule.lrs for d in depths},
+        )
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(experiments, "train_batched", count)
             return experiments.train_runs(
                 variant="bn",
                 dataset_path=str(tmp_path / "data.pt"),
-                weights=weights[: len(seeds)],
-                seeds=[RunSeed(0, s) for s in seeds],
-                arch=ARCH,
+                models=models,
+                archs={d: archs[d] for d in depths},
                 training=schedule,
                 measurement=measurement,
-                store=store,
+                stores=None if store is None else {d: store / f"depth{d}" for d in depths},
                 code=code,
             )
 
@@ -326,12 +431,7 @@ def grid(tmp_path):
 
 def test_a_grown_grid_trains_only_its_new_models_and_equals_a_fresh_run(grid):
     run, trained, folder = grid
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # as a training job runs (training.threads); bit for bit on one thread
-    try:
-        check_grown_grids(run, trained, folder / "models")
-    finally:
-        torch.set_num_threads(threads)
+    one_thread(check_grown_grids, run, trained, folder / "models")
 
 
 def check_grown_grids(run, trained, store):
@@ -339,16 +439,22 @@ def check_grown_grids(run, trained, store):
     assert trained == [4]
     grown = run([0, 1, 2], [0.05, 0.01], store)  # a seed more: its two models only
     grown_lr = run([0, 1, 2], [0.05, 0.01, 0.1], store)  # a rate more: one model per seed
-    assert trained == [4, 2, 3]
-    for result, lrs in ((grown, [0.05, 0.01]), (grown_lr, [0.05, 0.01, 0.1])):
-        fresh = run([0, 1, 2], lrs, None)
+    grown_depth = run([0, 1, 2], [0.05, 0.01, 0.1], store, depths=(ARCH.depth, 1))  # a depth more: its nine
+    assert trained == [4, 2, 3, 9]
+    for result, lrs, depths in (
+        (grown, [0.05, 0.01], (ARCH.depth,)),
+        (grown_lr, [0.05, 0.01, 0.1], (ARCH.depth,)),
+        (grown_depth, [0.05, 0.01, 0.1], (ARCH.depth, 1)),
+    ):
+        fresh = run([0, 1, 2], lrs, None, depths=depths)
         for part, again in zip(result, fresh, strict=True):
             pd.testing.assert_frame_equal(part, again)  # the same files as a fresh run of the grown grid
-    assert trained == [4, 2, 3, 6, 9]
-    metrics, _ = grown_lr
-    assert list(metrics.drop_duplicates("model")[["seed", "lr"]].itertuples(index=False, name=None)) == [
-        (s, lr) for s in range(3) for lr in (0.05, 0.01, 0.1)
+    assert trained == [4, 2, 3, 9, 6, 9, 18]
+    metrics, ranks = grown_depth
+    assert list(metrics.drop_duplicates("model")[["depth", "seed", "lr"]].itertuples(index=False, name=None)) == [
+        (d, s, lr) for d in (ARCH.depth, 1) for s in range(3) for lr in (0.05, 0.01, 0.1)
     ]
+    assert (ranks["layer"] == ranks["depth"]).all()  # each model measured at its own last hidden layer
 
 
 def test_finished_models_are_trained_again_when_what_made_them_changes(grid):
@@ -386,13 +492,8 @@ def test_the_reported_stage_trains_the_chosen_rate_alone_and_equals_the_whole_gr
     schedule = Training(epochs=2, batch=32, lrs=grid_rates, train_samples=None, input_scale="unit", device="cpu")
     chosen = experiments.at_selected_rate(schedule, selected, "bn", ARCH.depth)
     assert chosen.lrs == (0.01,) and dataclasses.replace(chosen, lrs=grid_rates) == schedule
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        whole, _ = run([0, 1], grid_rates, None)
-        reported, _ = run([0, 1], chosen.lrs, None)
-    finally:
-        torch.set_num_threads(threads)
+    whole, _ = one_thread(run, [0, 1], grid_rates, None)
+    reported, _ = one_thread(run, [0, 1], chosen.lrs, None)
     assert trained == [4, 2]
     at_rate = whole[whole["lr"] == 0.01].drop(columns="model").reset_index(drop=True)
     pd.testing.assert_frame_equal(reported.drop(columns="model"), at_rate)

@@ -58,9 +58,9 @@ def settings(*configfiles: Path) -> Settings:
 
 
 def train_jobs(s: Settings, *experiments: str) -> int:
-    """`train`: two jobs per (variant, depth) of each experiment, its selection stage (the rate
-    grid on the selection seeds) and its reported stage (the chosen rate), each in one batch."""
-    return sum(2 * len(s.experiments[e].variants) * len(s.experiments[e].depths) for e in experiments)
+    """`train`: two jobs per variant of each experiment, its selection stage (the rate grid on
+    the selection seeds) and its reported stage (the chosen rates), each all depths in one stack."""
+    return sum(2 * len(s.experiments[e].variants) for e in experiments)
 
 
 def pretrain_jobs(s: Settings, *experiments: str) -> int:
@@ -294,7 +294,7 @@ def test_a_new_figure_is_one_registry_entry(tmp_path):
         "prepare_dataset": 1,
     }
     assert "results/quick/figures/fig99.png" in done.stdout
-    assert "results/quick/train/fig4/bn/depth30/reported/metrics.csv" in done.stdout
+    assert "results/quick/train/fig4/bn/reported/metrics.csv" in done.stdout
 
 
 @pytest.mark.slow
@@ -450,15 +450,15 @@ def test_a_new_seed_or_rate_trains_only_the_new_models(quick_run, quick_repo, tm
     shutil.copytree(quick_run, run, symlinks=True)
     results = Paths(str(run / "results" / "quick"), "unused")
     old = settings(*QUICK_RUN)
-    depth = min(old.experiments["fig1"].depths)
+    depths = old.experiments["fig1"].depths
     variants = ("vanilla", "bn")
     stages = ("selection", "reported")
-    stored = {v: {f.name for f in Path(results.finished_models("fig1", v, depth)).glob("*.json")} for v in variants}
 
-    def model_file(variant: str, seed: int, lr: float) -> Path:  # where train_runs keeps a finished model
+    def model_file(variant: str, depth: int, seed: int, lr: float) -> Path:  # where train_runs keeps a finished model
         return experiments._model_file(Path(results.finished_models("fig1", variant, depth)), RunSeed(0, seed), lr)
 
-    before = {(v, t): pd.read_csv(results.metrics("fig1", v, depth, t)) for v in variants for t in stages}
+    stored = {p for v in variants for d in depths for p in Path(results.finished_models("fig1", v, d)).glob("*.json")}
+    before = {(v, t): pd.read_csv(results.metrics("fig1", v, t)) for v in variants for t in stages}
     grow = write_config(
         tmp_path / "grow.yaml",
         {
@@ -474,7 +474,7 @@ def test_a_new_seed_or_rate_trains_only_the_new_models(quick_run, quick_repo, tm
     planned = snakemake(run, "-n", "all", configfiles=(*QUICK_RUN, grow), repo=quick_repo)
     assert planned.returncode == 0, planned.stderr
     assert planned_jobs(planned.stdout) == {  # (the new seed's start weights exist: Fig 1 measures 5 seeds at init)
-        "train": train_jobs(new, "fig1"),  # every (variant, depth) and stage: each has new seeds
+        "train": train_jobs(new, "fig1"),  # every variant and stage: each has new seeds
         "select_lr": 1,
         "table": 1,
         "plot": 1,
@@ -489,19 +489,19 @@ def test_a_new_seed_or_rate_trains_only_the_new_models(quick_run, quick_repo, tm
     for variant in variants:  # a stage trains exactly its (seed, rate) models that no earlier job stored
         reused = set()
         for stage in stages:
-            lrs = e.lrs[variant] if stage == "selection" else [selected[variant, depth]]
-            models = [(seed, lr) for seed in e.stage_seeds(stage) for lr in lrs]
-            finished = [m for m in models if model_file(variant, *m).name in stored[variant]]
+            lrs = {d: e.lrs[variant] if stage == "selection" else [selected[variant, d]] for d in depths}
+            models = [(d, seed, lr) for d in depths for seed in e.stage_seeds(stage) for lr in lrs[d]]
+            finished = [m for m in models if model_file(variant, *m) in stored]
             reused.update(finished)
-            log = Path(results.log("train", f"fig1_{variant}_depth{depth}_{stage}")).read_text()
+            log = Path(results.log("train", f"fig1_{variant}_{stage}")).read_text()
             assert (
                 f"{len(models)} models: {len(finished)} finished before, {len(models) - len(finished)} to train" in log
             )
         # every model taken from the store has all the rows it had, whichever stage reads it now
-        runs = ["seed", "lr", "epoch"]
+        runs = ["depth", "seed", "lr", "epoch"]
         earlier = pd.concat([before[variant, t] for t in stages]).drop(columns="model").drop_duplicates(runs)
-        earlier = earlier[[m in reused for m in zip(earlier["seed"], earlier["lr"], strict=True)]]
-        after = pd.concat([pd.read_csv(results.metrics("fig1", variant, depth, t)) for t in stages])
+        earlier = earlier[[m in reused for m in zip(earlier["depth"], earlier["seed"], earlier["lr"], strict=True)]]
+        after = pd.concat([pd.read_csv(results.metrics("fig1", variant, t)) for t in stages])
         kept = after.drop(columns="model").drop_duplicates(runs).merge(earlier, on=runs, suffixes=("", "_before"))
         assert len(reused) > 0 and len(kept) == len(earlier)
         for column in ("train_loss", "test_acc"):

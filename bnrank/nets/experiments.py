@@ -109,36 +109,49 @@ def pretrained_weights(
 
 
 class Model(NamedTuple):
-    """One model of a training job: its seed, its start weights' file and its learning rate."""
+    """One model of a training job: its depth, seed, start weights' file and learning rate."""
 
+    depth: int
     seed: RunSeed
     weights: str
     lr: float
 
 
+def stage_models(*, seeds: Sequence[RunSeed], weights: Sequence[str], rates: dict[int, Sequence[float]]) -> list[Model]:
+    """The models of one training stage: every (depth, seed, rate), depth by depth as
+    ``rates`` lists them (its depths and each depth's rates), ``weights`` the start
+    weights of each (depth, seed) in that order."""
+    starts = iter(weights)
+    return [
+        Model(depth, seed, start, lr)
+        for depth, lrs in rates.items()
+        for seed, start in zip(seeds, [next(starts) for _ in seeds], strict=True)
+        for lr in lrs
+    ]
+
+
 def model_settings(
     *,
     dataset_path: str,
-    weights: Sequence[str],
-    seeds: Sequence[RunSeed],
-    arch: Architecture,
+    models: Sequence[Model],
+    archs: dict[int, Architecture],
     training: Training,
     measurement: Measurement,
     code: Sequence[str] = (),
 ) -> list[dict]:
-    """The settings of each (seed, ``training.lrs``) model, in the order of ``train_runs``
-    (``bnrank.nets.checkpoints.run_settings``): data set, start weights, seed, rate,
-    network, schedule, measurement and the package files the job runs (``code``)."""
+    """The settings of each model (``bnrank.nets.checkpoints.run_settings``): data set,
+    start weights, seed, rate, network (``archs`` of its depth), schedule, measurement and
+    the package files the job runs (``code``)."""
     t = training
     data_md5, code_md5 = file_md5(dataset_path), [file_md5(c) for c in code]
     return [
         run_settings(
             data=data_md5,
-            weights=start,
-            seed=seed,
+            weights=file_md5(model.weights),
+            seed=model.seed,
             code=code_md5,
-            lr=lr,
-            network=arch,
+            lr=model.lr,
+            network=archs[model.depth],
             epochs=t.epochs,
             batch=t.batch,
             train_samples=t.train_samples,
@@ -146,8 +159,7 @@ def model_settings(
             input_scale=t.input_scale,
             measurement=measurement,
         )
-        for seed, start in zip(seeds, [file_md5(w) for w in weights], strict=True)
-        for lr in t.lrs
+        for model in models
     ]
 
 
@@ -158,7 +170,7 @@ def batch_settings(models: Sequence[dict]) -> dict:
 
 
 def _model_file(store: Path, seed: RunSeed, lr: float) -> Path:
-    """Where ``train_runs`` keeps a finished model's rows and key."""
+    """Where ``train_runs`` keeps a finished model's rows and key, in its depth's ``store``."""
     return store / f"seed{seed.run}_lr{lr}.json"
 
 
@@ -178,52 +190,41 @@ def train_runs(
     *,
     variant: str,
     dataset_path: str,
-    weights: Sequence[str],
-    seeds: Sequence[RunSeed],
-    arch: Architecture,
+    models: Sequence[Model],
+    archs: dict[int, Architecture],
     training: Training,
     measurement: Measurement,
     checkpoint: Path | None = None,
-    store: Path | None = None,
+    stores: dict[int, Path] | None = None,
     code: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Train every (seed, learning rate) of one architecture at once (``bnrank.nets.train``).
+    """Train ``models`` — any depths, seeds and learning rates of one variant — in one stack
+    (``bnrank.nets.train``); ``archs`` maps each depth to its network. Returns per-epoch
+    metrics and per-epoch rank notions on the probe batch, model by model in the order given.
 
-    ``weights[i]`` is the starting point of seed ``seeds[i]``; the learning rates are
-    ``training.lrs``. Returns per-epoch metrics and per-epoch rank notions of every
-    hidden layer on the probe batch, model by model in (seed, rate) order.
-
-    With a ``store`` folder, each finished model's rows are kept there under its key
-    (``model_settings``), and a model whose key is found is not trained again: a grid grown
-    by a seed or a learning rate trains only its new models, in one batch. A model's
-    result does not depend on the batch it was trained in (one thread on the CPU: bit
-    for bit), so a grown grid gives the files a fresh run of it gives.
+    With ``stores`` (a folder per depth), each finished model's rows are kept there under
+    its key (``model_settings``), and a model whose key is found is not trained again: a
+    grid grown by a depth, a seed or a learning rate trains only its new models, in one
+    stack. A model's result does not depend on the stack it was trained in (one thread
+    on the CPU: bit for bit), so a grown grid gives the files a fresh run of it gives.
     """
-    t = training
-    models = [Model(s, w, lr) for s, w in zip(seeds, weights, strict=True) for lr in t.lrs]
     settings = model_settings(
-        dataset_path=dataset_path,
-        weights=weights,
-        seeds=seeds,
-        arch=arch,
-        training=t,
-        measurement=measurement,
-        code=code,
+        dataset_path=dataset_path, models=models, archs=archs, training=training, measurement=measurement, code=code
     )
     keys = [run_key(s) for s in settings]
+    files = [None if stores is None else _model_file(Path(stores[m.depth]), m.seed, m.lr) for m in models]
     finished = {}
-    if store is not None:
-        for m, (model, key) in enumerate(zip(models, keys, strict=True)):
-            if (saved := read_stored(_model_file(store, model.seed, model.lr), key)) is not None:
-                finished[m] = saved
-    todo = [m for m in range(len(models)) if m not in finished]
+    for m, (file, key) in enumerate(zip(files, keys, strict=True)):
+        if file is not None and (saved := read_stored(file, key)) is not None:
+            finished[m] = saved
+    todo = sorted((m for m in range(len(models)) if m not in finished), key=lambda m: -models[m].depth)
     print(f"{len(models)} models: {len(finished)} finished before, {len(todo)} to train", flush=True)
     if todo:
         trained = _train_models(
             models=[models[m] for m in todo],
             dataset_path=dataset_path,
-            arch=arch,
-            training=t,
+            arch=archs[models[todo[0]].depth],
+            training=training,
             measurement=measurement,
             checkpoint=None
             if checkpoint is None
@@ -231,18 +232,13 @@ def train_runs(
         )
         for m, (metrics, ranks) in zip(todo, trained, strict=True):
             finished[m] = {"metrics": metrics, "ranks": ranks}
-            if store is not None:
-                write_stored(_model_file(store, models[m].seed, models[m].lr), keys[m], metrics=metrics, ranks=ranks)
-    frames = {
-        part: pd.concat(
-            [pd.DataFrame(finished[m][part]).assign(model=m) for m in range(len(models))], ignore_index=True
-        )
+            if files[m] is not None:
+                write_stored(files[m], keys[m], metrics=metrics, ranks=ranks)
+    frames = [
+        pd.concat([pd.DataFrame(finished[m][part]).assign(model=m) for m in range(len(models))], ignore_index=True)
         for part in ("metrics", "ranks")
-    }
-    return (
-        frames["metrics"].assign(variant=variant, depth=arch.depth),
-        frames["ranks"].assign(variant=variant, depth=arch.depth),
-    )
+    ]
+    return tuple(f.assign(variant=variant, depth=[models[m].depth for m in f["model"]]) for f in frames)
 
 
 def _train_models(
@@ -254,7 +250,8 @@ def _train_models(
     measurement: Measurement,
     checkpoint: Checkpoint | None,
 ) -> list[tuple[list[dict], list[dict]]]:
-    """Train ``models`` in one batch; each model's metrics and rank rows."""
+    """Train ``models`` (deepest first; ``arch`` the deepest's network) in one stack; each
+    model's metrics and rank rows."""
     t = training
     dev = training_device(t.device)
     train, test = _splits(data.Dataset.load(dataset_path), t.train_samples, dev, t.test_samples)
@@ -278,6 +275,7 @@ def _train_models(
         checkpoint=checkpoint,
         checkpoint_seconds=t.checkpoint_seconds,
         on_epoch=measure,
+        cuda_graph=t.cuda_graph,
     )
     by_model = [([], []) for _ in models]
     for row in metrics:

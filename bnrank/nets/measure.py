@@ -21,10 +21,25 @@ from torch import Tensor
 
 from bnrank.nets.init import Architecture
 from bnrank.nets.mlp import ACTIVATIONS, forward, inverse_rank_bound
+from bnrank.nets.mlp import depths as mlp_depths
 from bnrank.rank import rank_notions
 from bnrank.settings import Measurement
 
 MEASURE_DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+
+def _blocks(
+    params: dict[str, Tensor], hidden: Sequence[Tensor], layers: str | Sequence[int]
+) -> list[tuple[int, slice]]:
+    """(layer, models) pairs to measure: with ``layers`` ``last``, each depth's models at
+    their last hidden layer; ``all``, or a list of layers, every model that has them."""
+    if layers == "last":
+        depths = mlp_depths(params)
+        return [
+            (d, slice(depths.index(d), len(depths) - depths[::-1].index(d))) for d in sorted(set(depths), reverse=True)
+        ]
+    chosen = range(1, len(hidden) + 1) if layers == "all" else layers
+    return [(layer, slice(0, len(hidden[layer - 1]))) for layer in chosen]
 
 
 def layer_ranks(
@@ -34,23 +49,27 @@ def layer_ranks(
     measurement: Measurement,
     layers: Sequence[int] | None = None,
 ) -> list[dict]:
-    """Rank notions of hidden layers (1-based; default ``measurement.layers``: the last or
-    all) of every model on ``probe`` (P, in), in ``measurement.dtype``, and r(H) of each
-    layer's pre-activation (``lower_bound_pre``)."""
+    """Rank notions of hidden layers (1-based; default ``measurement.layers``: each model's
+    last, or all) of every model of a stack whose deepest model is ``arch``, on ``probe``
+    (P, in), in ``measurement.dtype``, and r(H) of each layer's pre-activation
+    (``lower_bound_pre``). All of them in one batched call, on the stack's device, and
+    one transfer to the host."""
     dtype, notions = measurement.dtype, measurement.rank_notions
     dt = MEASURE_DTYPES[dtype]
     cast = {k: v.detach().to(dt) for k, v in params.items()}
-    models = next(iter(cast.values())).shape[0]
+    models = cast["W0"].shape[0]
     with torch.no_grad():
-        _, pre = forward(arch, cast, probe.to(dt).expand(models, *probe.shape), train=True, pre_activation=True)
-    act = ACTIVATIONS[arch.activation]
-    rows = []
-    if layers is None:
-        layers = [arch.depth] if measurement.layers == "last" else range(1, arch.depth + 1)
-    for layer in layers:
-        H = act(pre[layer - 1]).transpose(1, 2).cpu().numpy()  # the layer's output, (models, width, probe)
-        values = rank_notions(H, notions.taus, notions.eig_threshold)
-        values["lower_bound_pre"] = 1 / inverse_rank_bound(pre[layer - 1]).cpu().numpy()
-        for m in range(models):
-            rows.append({"model": m, "layer": layer, "dtype": dtype, **{k: v[m].item() for k, v in values.items()}})
-    return rows
+        _, pre = forward(
+            arch, cast, probe.to(dt).expand(models, *probe.shape), train=True, upto=arch.depth, pre_activation=True
+        )
+        blocks = _blocks(cast, pre, measurement.layers if layers is None else layers)
+        z = torch.cat([pre[layer - 1][members] for layer, members in blocks])  # (rows, probe, width)
+        values = rank_notions(ACTIVATIONS[arch.activation](z).transpose(1, 2), notions.taus, notions.eig_threshold)
+        values["lower_bound_pre"] = 1 / inverse_rank_bound(z)
+        table = torch.stack([v.double() for v in values.values()]).cpu().tolist()
+    kinds = [float if v.is_floating_point() else int for v in values.values()]  # counts stay integers
+    measured = [(layer, m) for layer, members in blocks for m in range(models)[members]]
+    return [
+        {"model": m, "layer": layer, "dtype": dtype, **{k: kinds[i](table[i][r]) for i, k in enumerate(values)}}
+        for r, (layer, m) in enumerate(measured)
+    ]
