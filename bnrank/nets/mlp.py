@@ -124,7 +124,8 @@ def forward(
         hidden.append((z if pre_activation else h).transpose(1, 2))
         deeper = len(params[f"W{l + 1}"]) if l + 1 < layers else 0  # the models that go on
         if upto is None and deeper < len(h):  # the others, of depth l + 1, leave through their head
-            h, leaving = h.split([deeper, len(h) - deeper])  # one split: its gradient is one concatenation
+            # one split (its gradient is one concatenation), none where all leave
+            h, leaving = h.split([deeper, len(h) - deeper]) if deeper else (h[:0], h)
             logits.append(torch.baddbmm(params[f"{HEAD}b{l + 1}"][..., None], params[f"{HEAD}W{l + 1}"], leaving))
         elif deeper < len(h):
             h = h[:deeper]

@@ -86,23 +86,21 @@ def evaluate(
 
 
 class SGD:
-    """Plain SGD on every trainable parameter of a stack, as one flat buffer.
+    """Plain SGD on every trainable parameter of a stack, as one multi-tensor update.
 
-    Each parameter of ``params`` becomes a view of ``flat``, and a step is one fused
-    update ``flat += grad · rate``, where ``rate`` holds −lr of each element's model.
+    Each parameter's step is ``grad · rate``, where ``rate`` holds −lr of the parameter's
+    models (``mlp.rows``): on CUDA one rate per element, so that the update is PyTorch's
+    fused multi-tensor kernel (which needs equal shapes); on the CPU one per model,
+    broadcast, which reads a stream less.
     """
 
     def __init__(self, params: dict[str, Tensor], lrs: Tensor) -> None:
         self.names = trainable(params)
-        self.flat = torch.cat([params[k].detach().reshape(-1) for k in self.names])
-        rates, offset = [], 0
+        self.rates = []
         for k in self.names:
-            shape, size = params[k].shape, params[k].numel()
-            rate = -lrs[rows(params, k)]
-            rates.append(rate.view(-1, *[1] * (len(shape) - 1)).expand(shape).reshape(-1))
-            params[k] = self.flat[offset : offset + size].view(shape).requires_grad_(True)
-            offset += size
-        self.rates = torch.cat(rates)
+            rate = -lrs[rows(params, k)].view(-1, *[1] * (params[k].dim() - 1))
+            self.rates.append(rate.expand_as(params[k]).contiguous() if lrs.is_cuda else rate)
+            params[k].requires_grad_(True)
 
     def step(
         self, *, arch: Architecture, params: dict[str, Tensor], alive: Tensor, x: Tensor, y: Tensor
@@ -116,10 +114,15 @@ class SGD:
         logits, _ = forward(arch, params, x, train=True, update_stats=True)
         losses = torch.nn.functional.cross_entropy(logits.transpose(1, 2), y, reduction="none").mean(1)
         update = alive & torch.isfinite(losses)
-        grads = torch.autograd.grad(torch.where(update, losses, 0.0).sum(), [params[k] for k in self.names])
+        weights = self.weights(params)
+        grads = torch.autograd.grad(torch.where(update, losses, 0.0).sum(), weights)
         with torch.no_grad():
-            self.flat.addcmul_(torch.cat([g.reshape(-1) for g in grads]), self.rates)
+            torch._foreach_addcmul_(weights, list(grads), self.rates)
         return losses.detach(), (logits.argmax(-1) == y).float().mean(1)
+
+    def weights(self, params: dict[str, Tensor]) -> list[Tensor]:
+        """The parameters a step changes."""
+        return [params[k] for k in self.names]
 
     def release(self, params: dict[str, Tensor]) -> None:
         """Parameters as plain tensors again (no gradients asked)."""
@@ -276,7 +279,7 @@ def train_batched(
         if run is None:  # captured once the buffers hold a real epoch
             bn_stats = [v for k, v in params.items() if k.startswith(("bn_mean", "bn_var"))]
             use_graph = cuda_graph and device.type == "cuda"
-            run = captured(step, [sgd.flat, *bn_stats, *loop.tensors()]) if use_graph else step
+            run = captured(step, [*sgd.weights(params), *bn_stats, *loop.tensors()]) if use_graph else step
         for _ in range(steps):
             run()
         for m in torch.nonzero(alive & ~loop.alive).flatten().tolist():
@@ -285,7 +288,7 @@ def train_batched(
             record(epoch, loop.loss_sum / steps, loop.correct / steps)
         state["epoch"] = epoch
         if checkpoint is not None and time.monotonic() - last_write >= checkpoint_seconds:
-            checkpoint.save(state=state, params={k: v.detach().clone() for k, v in params.items()})
+            checkpoint.save(state=state, params={k: v.detach() for k, v in params.items()})
             last_write = time.monotonic()
     sgd.release(params)
     return state["metrics"], state["extra"], params
