@@ -154,7 +154,7 @@ def _selected(
     """Training metrics of the reported ``seeds`` at the selected learning rate of each
     (variant, depth), with the seeds it was selected on and each variant's
     normalisation, init scheme, input scale and pretraining."""
-    frame = pd.concat(metrics, ignore_index=True)
+    frame = pd.concat(metrics, ignore_index=True).drop(columns="model")  # a job's index: depends on its stack
     frame = frame[frame["seed"].isin(seeds)].merge(
         selected[["variant", "depth", "lr", "selected_on_seeds"]], on=["variant", "depth", "lr"]
     )

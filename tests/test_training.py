@@ -351,8 +351,9 @@ def test_training_on_cuda_matches_the_cpu(tiny):
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device; run where one is present")
 def test_a_captured_step_trains_what_an_uncaptured_one_trains_and_resumes_exactly(tiny, tmp_path):
     """On CUDA, steps replayed from a CUDA graph train a stack of depths (one model diverging)
-    as uncaptured steps do, to float32 accuracy, with TF32 off; a run resumed from its
-    checkpoint, captured again, ends where an uninterrupted captured run ends."""
+    as uncaptured steps do, and a model as it trains alone, to float32 accuracy, with TF32
+    off; a run resumed from its checkpoint, captured again, ends where an uninterrupted
+    captured run ends."""
     tr, te = tiny
     on = lambda s: train.Split(s.x.cuda(), s.y.cuda())  # noqa: E731
     schedule = dict(
@@ -372,6 +373,13 @@ def test_a_captured_step_trains_what_an_uncaptured_one_trains_and_resumes_exactl
     assert a["diverged_epoch"].tolist() == b["diverged_epoch"].tolist()
     for column in ("train_loss", "test_loss", "test_acc"):
         np.testing.assert_allclose(a[column].to_numpy(float), b[column].to_numpy(float), rtol=1e-4, atol=1e-6)
+    alone = dict(schedule, arch=dataclasses.replace(ARCH, depth=PACKED_DEPTHS[-1]), lrs=[0.1], seeds=[RunSeed(0, 3)])
+    shallow, _, _ = train.train_batched(params=mlp.stack(packed_starts()[3:], "cuda"), epochs=3, **alone)
+    np.testing.assert_allclose(  # the depth-1 model as it trains alone: its stack does not matter
+        a.query("model == 3")["train_loss"].to_numpy(float),
+        pd.DataFrame(shallow)["train_loss"].to_numpy(float),
+        rtol=1e-4,
+    )
     saved = Checkpoint(tmp_path / "run.pt", {"run": "captured"})
     train.train_batched(params=mlp.stack(packed_starts(), "cuda"), epochs=2, checkpoint=saved, **schedule)
     resumed, _, again = train.train_batched(
