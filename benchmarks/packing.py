@@ -122,6 +122,7 @@ def main() -> None:
             "models": len(lrs) * len(depths),
             "operator calls per step": calls[name],
             "seconds per step": f"{seconds[name]:.4f}",
+            "against one stack per depth": "",
         }
         for name in ways
     ]

@@ -178,9 +178,10 @@ def device_name(device) -> str:
     import torch
 
     device = torch.device(device)
-    return (
-        torch.cuda.get_device_name(device) if device.type == "cuda" else f"the CPU ({torch.get_num_threads()} threads)"
-    )
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    threads = torch.get_num_threads()
+    return f"the CPU ({threads} thread{'s' * (threads > 1)})"
 
 
 def matmul_peak(device, dtype=None, n: int = 2048, repeats: int = 10) -> float:
