@@ -104,7 +104,8 @@ def test_a_stack_of_depths_computes_what_each_model_computes_alone():
     params = mlp.stack(starts)
     assert mlp.depths(params) == list(PACKED_DEPTHS)
     assert params["W4"].shape[0] == 1 and params["W1"].shape[0] == 3 and params["out_W3"].shape[0] == 2
-    assert mlp.rows(params, "out_W3") == slice(1, 3) and mlp.rows(params, "W2") == slice(0, 3)
+    held = mlp.rows(params)
+    assert held["out_W3"] == slice(1, 3) and held["W2"] == slice(0, 3) and held["out_W5"] == slice(0, 1)
     x = torch.randn(len(starts), 32, ARCH.inputs)
     arch = dataclasses.replace(ARCH, depth=max(PACKED_DEPTHS))
     logits, hidden = one_thread(mlp.forward, arch, params, x, train=True)

@@ -20,8 +20,7 @@ import torch
 from torch import Tensor
 
 from bnrank.nets.init import Architecture
-from bnrank.nets.mlp import ACTIVATIONS, forward, inverse_rank_bound
-from bnrank.nets.mlp import depths as mlp_depths
+from bnrank.nets.mlp import ACTIVATIONS, HEAD, depths, forward, inverse_rank_bound, rows
 from bnrank.rank import rank_notions
 from bnrank.settings import Measurement
 
@@ -34,10 +33,8 @@ def _blocks(
     """(layer, models) pairs to measure: with ``layers`` ``last``, each depth's models at
     their last hidden layer; ``all``, or a list of layers, every model that has them."""
     if layers == "last":
-        depths = mlp_depths(params)
-        return [
-            (d, slice(depths.index(d), len(depths) - depths[::-1].index(d))) for d in sorted(set(depths), reverse=True)
-        ]
+        held = rows(params)
+        return [(d, held[f"{HEAD}W{d}"]) for d in sorted(set(depths(params)), reverse=True)]
     chosen = range(1, len(hidden) + 1) if layers == "all" else layers
     return [(layer, slice(0, len(hidden[layer - 1]))) for layer in chosen]
 

@@ -56,22 +56,27 @@ def depths(params: dict[str, Tensor]) -> list[int]:
     return [depth for depth, count in heads for _ in range(count)]
 
 
-def rows(params: dict[str, Tensor], name: str) -> slice:
-    """The models of a stack that parameter ``name`` holds, as a slice of the model axis:
-    a prefix for a hidden layer's, the models of one depth for an output layer's."""
+def rows(params: dict[str, Tensor]) -> dict[str, slice]:
+    """The models of a stack that each parameter holds, as slices of the model axis: a
+    prefix for a hidden layer's, the models of one depth for an output layer's."""
     all_depths = depths(params)
-    if name.startswith(HEAD):
-        depth = _layer(name)
-        return slice(sum(d > depth for d in all_depths), sum(d >= depth for d in all_depths))
-    return slice(0, params[name].shape[0])
+
+    def held(name: str) -> slice:
+        if name.startswith(HEAD):
+            depth = _layer(name)
+            return slice(sum(d > depth for d in all_depths), sum(d >= depth for d in all_depths))
+        return slice(0, params[name].shape[0])
+
+    return {name: held(name) for name in params}
 
 
 def unstack(params: dict[str, Tensor]) -> list[dict[str, np.ndarray]]:
     """The inverse of ``stack``: one NumPy dict per model, in the stack's order."""
     models: list[dict[str, np.ndarray]] = [{} for _ in depths(params)]
+    held = rows(params)
     for k, v in params.items():
         values = v.detach().cpu().numpy()
-        for row, m in enumerate(range(len(models))[rows(params, k)]):
+        for row, m in enumerate(range(len(models))[held[k]]):
             models[m][k.removeprefix(HEAD)] = values[row]
     return models
 

@@ -97,8 +97,9 @@ class SGD:
     def __init__(self, params: dict[str, Tensor], lrs: Tensor) -> None:
         self.names = trainable(params)
         self.rates = []
+        held = rows(params)
         for k in self.names:
-            rate = -lrs[rows(params, k)].view(-1, *[1] * (params[k].dim() - 1))
+            rate = -lrs[held[k]].view(-1, *[1] * (params[k].dim() - 1))
             self.rates.append(rate.expand_as(params[k]).contiguous() if lrs.is_cuda else rate)
             params[k].requires_grad_(True)
 
