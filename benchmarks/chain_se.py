@@ -21,15 +21,15 @@ import math
 import pandas as pd
 
 from bnrank.chains.theory import alpha_drift, alpha_standard_error, regularity_constant
-from bnrank.paths import Paths, bench_record
-from bnrank.runs import save_benchmark
+from bnrank.paths import Paths
+from bnrank.runs import output_argument, output_path, save_benchmark
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--preset", default="quick")
     parser.add_argument("--target", type=float, default=0.002)
-    parser.add_argument("--output", nargs="?", metavar="PATH", const="")
+    output_argument(parser, "chain_se_{preset}")
     args = parser.parse_args()
     pattern = Paths(f"results/{args.preset}", "results/data").width_sweep("*", "moments")
     files = sorted(glob.glob(pattern))
@@ -60,14 +60,12 @@ def main() -> None:
     print(table.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
     print("steps per width for the target (largest over γ):")
     print(table.groupby("d")["steps_for_target"].max().to_string())
-    if args.output is not None:
+    if output := output_path(args):
         description = (
             f"Batch-means standard error of the final estimate of α per (d, γ) on preset {args.preset}'s chains, "
             f"and the chain length rule R3 gives for a standard error of {args.target:g}."
         )
-        save_benchmark(
-            args.output or bench_record(f"chain_se_{args.preset}"), "python benchmarks/chain_se.py", description, rows
-        )
+        save_benchmark(output, "python benchmarks/chain_se.py", description, rows)
 
 
 if __name__ == "__main__":

@@ -33,8 +33,7 @@ import yaml
 
 from bnrank.chains import simulate
 from bnrank.chains.chain import Chain, run_chains
-from bnrank.paths import bench_record
-from bnrank.runs import save_benchmark, speed_comparison
+from bnrank.runs import output_argument, output_path, save_benchmark, speed_comparison
 from bnrank.settings import DepthSweep, RankNotions
 from bnrank.streams import chain_keys
 
@@ -128,14 +127,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes (a smoke test)")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument(
-        "--output",
-        nargs="?",
-        metavar="PATH",
-        const=bench_record("chains"),
-        help="also write the results as JSON here (for docs/results.md); without PATH: %(const)s",
-    )
+    output_argument(parser, "chains")
     args = parser.parse_args()
+    output = output_path(args)
     layers, steps = (2000, 10) if args.quick else (50000, 200)
     gammas = [0.01, 1.0, math.inf]
     engine_fig2(1000), engine_fig3(2, 256, gammas)  # compile and warm caches
@@ -154,7 +148,7 @@ def main() -> None:
         f"  bnrank engine, γ batched        {eng3 / (3 * steps) * 1e3:8.2f} ms per layer and γ"
         f"   {speed_comparison(ref3, eng3)}"
     )
-    if args.output:
+    if output:
         per_layer = 3 * steps / 1e3
         fig2 = f"Fig 2 simulation, 10 runs × {layers} layers × 4 chains"
         rows = [
@@ -184,7 +178,7 @@ def main() -> None:
             "The chain engine against the public code's approach (a per-step NumPy loop one run at a time for "
             f"Fig 2; the covariance form for Fig 3a), side by side, medians of {args.repeats} interleaved repeats."
         )
-        save_benchmark(args.output, "python benchmarks/chains.py", description, rows)
+        save_benchmark(output, "python benchmarks/chains.py", description, rows)
 
 
 if __name__ == "__main__":

@@ -41,8 +41,7 @@ from torchvision import transforms
 from bnrank.nets import cnn
 from bnrank.nets.cnn import build_cnn
 from bnrank.nets.cnn_train import Images, Standardise, channel_statistics, native_bf16, train_cnn
-from bnrank.paths import bench_record
-from bnrank.runs import matmul_peak, save_benchmark, speed_comparison
+from bnrank.runs import matmul_peak, output_argument, output_path, save_benchmark, speed_comparison
 from bnrank.settings import CnnRun, Measurement, RankNotions
 from bnrank.streams import RunSeed
 
@@ -79,14 +78,9 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--workers", type=int, default=2, help="DataLoader worker processes")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument(
-        "--output",
-        nargs="?",
-        metavar="PATH",
-        const=bench_record("cnn"),
-        help="also write the results as JSON here (for docs/results.md); without PATH: %(const)s",
-    )
+    output_argument(parser, "cnn")
     args = parser.parse_args()
+    output = output_path(args)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     width, batch = (1 / 16, 32) if args.quick else (1.0, args.batch)
     steps = 2 if args.quick else args.steps or (100 if device.type == "cuda" else 10)
@@ -202,14 +196,14 @@ def main() -> None:
             }
         )
     print(f"  matmul peaks measured here (GFLOP/s): {', '.join(f'{k} {v / 1e9:.1f}' for k, v in peaks.items())}")
-    if args.output:
+    if output:
         description = (
             "The CNN trainer against a torchvision DataLoader loop (per-sample PIL transforms, "
             f"{args.workers} workers, float32) for the same network, weights, batch and steps, interleaved, medians of "
             f"{args.repeats}; model-FLOP utilisation against 2048×2048 matrix products measured in the same run, in "
             "the precision each side runs in."
         )
-        save_benchmark(args.output, "python benchmarks/cnn.py", description, rows)
+        save_benchmark(output, "python benchmarks/cnn.py", description, rows)
 
 
 if __name__ == "__main__":

@@ -37,8 +37,7 @@ from bnrank.claims.common import ConvergenceTest
 from bnrank.nets import cnn, data, experiments, init, mlp
 from bnrank.nets.cnn_experiments import train_cnn_run
 from bnrank.nets.train import train_batched
-from bnrank.paths import bench_record
-from bnrank.runs import save_benchmark
+from bnrank.runs import output_argument, output_path, save_benchmark
 from bnrank.settings import Settings
 from bnrank.streams import RunSeed
 from bnrank.tables import convergence_window
@@ -147,7 +146,7 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=400)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--curves", metavar="PATH")
-    parser.add_argument("--output", nargs="?", metavar="PATH", const="")
+    output_argument(parser, "convergence_{experiment}")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     s = Settings.from_config(config_checks.preset(args.configfile, str(REPO)))
@@ -177,8 +176,7 @@ def main() -> None:
             print(
                 f"  {where}converged from {row[step]} {step}s on, at lr {row['lr']:g} (accuracy {row['train_acc']:.3f})"
             )
-    if args.output is not None:
-        output = args.output or bench_record(f"convergence_{args.experiment}")
+    if output := output_path(args):
         description = (
             f"Per depth, the shortest run of {args.experiment}'s {args.variant} nets from which on every run "
             f"converged ({rule}; depth 0: a CNN), "

@@ -39,8 +39,7 @@ from bnrank.nets import init, mlp
 from bnrank.nets.checkpoints import Checkpoint
 from bnrank.nets.measure import layer_ranks
 from bnrank.nets.train import SGD, Split, evaluate
-from bnrank.paths import bench_record
-from bnrank.runs import save_benchmark, speed_comparison
+from bnrank.runs import output_argument, output_path, save_benchmark, speed_comparison
 from bnrank.settings import Measurement, RankNotions
 from bnrank.streams import RunSeed
 
@@ -66,14 +65,9 @@ def main() -> None:
     parser.add_argument("--test", type=int, default=500, help="test samples evaluated after (test_samples)")
     parser.add_argument("--checkpoint-seconds", type=float, default=60.0)
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument(
-        "--output",
-        nargs="?",
-        metavar="PATH",
-        const=bench_record("epoch"),
-        help="also write the results as JSON here (for docs/results.md); without PATH: %(const)s",
-    )
+    output_argument(parser, "epoch")
     args = parser.parse_args()
+    output = output_path(args)
     torch.set_num_threads(1)
     depth, train_n, test_full, repeats = (4, 256, 512, 2) if args.quick else (32, args.train, 10000, args.repeats)
     test_n = min(args.test, test_full)
@@ -152,13 +146,13 @@ def main() -> None:
                 "speedup": before / after,
             }
         )
-    if args.output:
+    if output:
         description = (
             f"One epoch of one training job ({models} BN MLPs of depth {depth}, width 128, batch {batch}, "
             f"{train_n} training samples, one thread) part by part, before and after the measurement savings, "
             f"side by side, medians of {repeats} interleaved repeats."
         )
-        save_benchmark(args.output, "python benchmarks/epoch.py", description, rows)
+        save_benchmark(output, "python benchmarks/epoch.py", description, rows)
 
 
 if __name__ == "__main__":

@@ -2,13 +2,15 @@
 one go, within a budget (by default 8 minutes).
 
     python benchmarks/gpu_check.py [--budget-seconds 480] [--output PATH]   # as `make gpu-check` runs it
-    python benchmarks/gpu_check.py --allow-cpu --quick --output PATH      # a test of this script on a CPU
+    python benchmarks/gpu_check.py --allow-cpu --quick --configfile FILE --output PATH   # a test on a CPU
 
-Without a CUDA device it says that no GPU is present and exits with status 2, unless
-``--allow-cpu`` is given (then it measures the CPU, which says nothing about a GPU: use it to
-test this script, with ``--quick`` and a small ``--config``). On CUDA the record goes to
-results/bench/gpu_check.json (``bnrank.paths.bench_record``; docs/results.md shows it, the
-card named); on a CPU only where ``--output`` says.
+It times the paper preset (config.yaml), or the presets given with ``--configfile`` merged
+over it, as Snakemake merges them. Without a CUDA device it says that no GPU is present and
+exits with status 2, unless ``--allow-cpu`` is given (then it measures the CPU, which says
+nothing about a GPU: use it to test this script, with ``--quick`` and a small preset given
+with ``--configfile``). On CUDA the record goes to results/bench/gpu_check.json
+(``bnrank.paths.bench_record``; docs/results.md shows it, the card named); on a CPU only
+where ``--output`` says.
 
 The steps, one subprocess each, in this order, each with a time limit (its share of what is
 left of the budget; a step whose share falls under a minimum is not started, and the record
@@ -17,8 +19,8 @@ says so):
 1. the data sets the MLP experiments train on (``results/data/<set>.pt``), prepared with
    ``snakemake`` where missing. Where CIFAR-10 cannot be prepared (no download on the
    machine, no copy), its experiments are timed on the synthetic stand-in of the same shape
-   (``data.cifar10.synthetic: true``), and the record says so and names the command that
-   failed;
+   (``data.cifar10.synthetic: true``, in a whole config derived from the preset), and the
+   record says so and names the command that failed;
 2. the CUDA tests: every test whose name says ``cuda`` or that is skipped for want of a CUDA
    device (selected by this module as a pytest plugin), with their pass/fail counts;
 3. the CNN trainer (``benchmarks/cnn.py``: VGG19 and ResNet-50 at the published widths, the
@@ -157,6 +159,11 @@ def shown(path: Path) -> str:
     return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
 
 
+def configfile_args(files: list[Path] | list[str]) -> list[str]:
+    """``--configfile`` with ``files`` for a snakemake or paper_jobs.py command; none if empty."""
+    return ["--configfile", *map(str, files)] if files else []
+
+
 # ------------------------------------------------------------------ projections
 
 
@@ -233,8 +240,10 @@ def device() -> dict:
 
 
 class Check:
-    def __init__(self, args, settings, config: Path, gpu: dict) -> None:
-        self.args, self.settings, self.config, self.gpu = args, settings, config, gpu
+    def __init__(self, args, settings, files: list[Path], gpu: dict) -> None:
+        self.args, self.settings, self.files, self.gpu = args, settings, files, gpu
+        # the preset as the record shows it: the --configfile files over config.yaml
+        self.preset_files = " over ".join([*map(shown, files[::-1]), "config.yaml"])
         self.budget = Budget(args.budget_seconds)
         self.min_step = QUICK_MIN_STEP if args.quick else MIN_STEP
         self.steps: list[dict] = []
@@ -242,7 +251,7 @@ class Check:
         self.failed = False
         self.tests: dict = {"outcome": "not run"}
         self.data: dict = {}
-        self.configs: dict[str, Path] = {}  # experiment -> the config its paper_jobs.py run reads
+        self.configs: dict[str, list[Path]] = {}  # experiment -> the --configfile files of its paper_jobs.py run
         self.projections: dict = {"mlp": {}, "cnn": {}}
         if args.output:
             self.output = Path(args.output).resolve()
@@ -292,15 +301,15 @@ class Check:
             needed.setdefault(self.settings.dataset_name(name), []).append(name)
         for dataset, users in needed.items():
             target = Path(paths.dataset(dataset))
-            command = [sys.executable, "-m", "snakemake", "--cores", "1", str(target), "--configfile", str(self.config)]
-            shell = f"snakemake --cores 1 {target} --configfile {shown(self.config)}"
+            command = [sys.executable, "-m", "snakemake", "--cores", "1", str(target), *configfile_args(self.files)]
+            shell = " ".join(["snakemake --cores 1", str(target), *configfile_args([*map(shown, self.files)])])
             status = "present" if (REPO / target).exists() else None
             if not status:
                 done = self.step(f"data {dataset}", f"prepare {target}", command, min(DATA_LIMIT, self.budget.left()))
                 status = "prepared" if done["status"] == "done" else None
             if status:
                 self.data[dataset] = {"status": status, "path": str(target)}
-                self.configs |= dict.fromkeys(users, self.config)
+                self.configs |= dict.fromkeys(users, self.files)
                 continue
             self.data[dataset] = {"status": f"missing: `{shell}` {done['status']}", "command": shell}
             if dataset == "cifar10":
@@ -312,17 +321,19 @@ class Check:
         """CIFAR-10's experiments timed on its synthetic stand-in (the same shape), labelled so."""
         target = Path(paths.dataset("cifar10_synthetic"))
         if not (REPO / target).exists():
-            command = [sys.executable, "-m", "snakemake", "--cores", "1", str(target), "--configfile", str(self.config)]
+            command = [sys.executable, "-m", "snakemake", "--cores", "1", str(target), *configfile_args(self.files)]
             done = self.step(
                 "data cifar10_synthetic", f"prepare {target}", command, min(DATA_LIMIT, self.budget.left())
             )
             if done["status"] != "done":
                 return
-        config = yaml.safe_load(self.config.read_text())
+        from bnrank.config import preset
+
+        config = preset([*map(str, self.files)], str(REPO))
         config["data"]["cifar10"]["synthetic"] = True
         derived = self.folder / "config_stand_in.yaml"
         derived.write_text(yaml.safe_dump(config, sort_keys=False))
-        self.configs |= dict.fromkeys(users, derived)
+        self.configs |= dict.fromkeys(users, [derived])
         self.data["cifar10"]["timed on"] = (
             f"the synthetic stand-in {target} (CIFAR-10's shape; `{shell}` failed): timing only"
         )
@@ -400,8 +411,7 @@ class Check:
             "benchmarks/paper_jobs.py",
             "--experiment",
             name,
-            "--config",
-            str(self.configs[name]),
+            *configfile_args(self.configs[name]),
         ]
         command += ["--depths", *map(str, depths), "--epochs", "2", "--output", str(out)]
         what = f"{name}: {len(e.variants)} variants, depths {', '.join(map(str, depths))}, 1 and 2 epochs"
@@ -442,7 +452,7 @@ class Check:
                 continue
             out = self.folder / f"whole_{name}.json"
             command = [sys.executable, "benchmarks/paper_jobs.py", "--experiment", name]
-            command += ["--config", str(self.configs[name]), "--depths", *map(str, depths)]
+            command += [*configfile_args(self.configs[name]), "--depths", *map(str, depths)]
             command += ["--epochs", str(e.epochs), "--output", str(out)]
             what = f"{name}: its jobs whole, depths {', '.join(map(str, depths))}, {e.epochs} epochs"
             done = self.step(f"whole {name}", what, command, left, record=shown(out), depths=depths)
@@ -495,7 +505,7 @@ class Check:
         rows.append(
             {
                 "step": f"{self.settings.preset} preset, all training",
-                "what": f"every training job of {shown(self.config)}, one after another, on this card",
+                "what": f"every training job of {self.preset_files}, one after another, on this card",
                 "status": "projection",
                 "seconds": "",
                 "result": f"{total['minutes']:.1f} min (projection{incomplete})",
@@ -503,7 +513,7 @@ class Check:
         )
         description = (
             f"The device check on {card} ({versions}): the CUDA tests ({self.tests['outcome']}) and {preset} "
-            f"training jobs ({shown(self.config)}) timed within a budget of {self.args.budget_seconds:.0f} s — "
+            f"training jobs ({self.preset_files}) timed within a budget of {self.args.budget_seconds:.0f} s — "
             "measured epochs and a projection to the preset's (labelled as such), whole jobs where they fit. Each "
             "step's own record "
             f"and log are in `{shown(self.folder)}/`. All of {preset} training on this card: "
@@ -523,7 +533,7 @@ class Check:
             "steps": self.steps,
             "skipped": self.skipped,
             "preset": self.settings.preset,
-            "config": shown(self.config),
+            "config": self.preset_files,
             "projected": total,
         }
         self.output.write_text(json.dumps(record, indent=1))
@@ -561,13 +571,16 @@ def main() -> None:
     parser.add_argument(
         "--budget-seconds", type=float, default=480.0, help="wall time of the whole check (%(default)s)"
     )
-    parser.add_argument("--config", default="config.yaml", help="the preset's whole config (%(default)s)")
+    parser.add_argument(
+        "--configfile", nargs="*", default=[], help="presets merged over config.yaml, as Snakemake does (default: none)"
+    )
     parser.add_argument("--output", help="the record (default on CUDA: results/bench/gpu_check.json; none on a CPU)")
     parser.add_argument("--allow-cpu", action="store_true", help="run without a GPU (a test of this script)")
     parser.add_argument("--quick", action="store_true", help="the smallest settings of every step")
     parser.add_argument("--steps", nargs="+", help="only these steps: tests, cnn, MLP experiment names (default all)")
     args = parser.parse_args()
 
+    from bnrank.config import preset
     from bnrank.paths import bench_record
     from bnrank.settings import Settings
 
@@ -582,8 +595,8 @@ def main() -> None:
         sys.exit(2)
     if gpu["cuda"] and args.output is None:
         args.output = str(REPO / bench_record("gpu_check"))
-    config = Path(args.config).resolve()
-    settings = Settings.from_config(yaml.safe_load(config.read_text()))
+    files = [Path(f).resolve() for f in args.configfile]  # its steps run in the repository
+    settings = Settings.from_config(preset([*map(str, files)], str(REPO)))
     steps = args.steps or ["tests", "cnn", *settings.experiments]
     unknown = set(steps) - {"tests", "cnn", *settings.experiments}
     if unknown:
@@ -593,7 +606,7 @@ def main() -> None:
         f"[gpu-check] {gpu['name']} (torch {gpu['torch']}, CUDA {gpu['cuda_version']}), "
         f"budget {args.budget_seconds:.0f} s"
     )
-    check = Check(args, settings, config, gpu)
+    check = Check(args, settings, files, gpu)
     check.prepare_data(mlp)
 
     scale = args.budget_seconds / sum(PLAN.values())

@@ -32,8 +32,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from bnrank.config import preset
 from bnrank.nets import init, mlp
 from bnrank.nets.train import SGD
-from bnrank.paths import bench_record
-from bnrank.runs import device_name, save_benchmark, speed_comparison
+from bnrank.runs import device_name, output_argument, output_path, save_benchmark, speed_comparison
 from bnrank.settings import Settings
 from bnrank.streams import RunSeed
 
@@ -68,18 +67,10 @@ def main() -> None:
     parser.add_argument("--configfile", nargs="*", default=[])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument(
-        "--output",
-        nargs="?",
-        metavar="PATH",
-        const="",
-        help="also write the results as JSON here (for docs/results.md); without PATH: "
-        + bench_record("packing_<experiment>[_<preset>]"),
-    )
+    output_argument(parser, "packing_{experiment}{preset}")
     args = parser.parse_args()
-    if args.output == "":
-        suffix = "".join("_" + Path(p).stem for p in args.configfile)
-        args.output = bench_record(f"packing_{args.experiment}{suffix}")
+    args.preset = "".join("_" + Path(p).stem for p in args.configfile)  # in the record's name
+    output = output_path(args)
     torch.set_num_threads(1)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     settings = Settings.from_config(preset(args.configfile))
@@ -132,7 +123,7 @@ def main() -> None:
     )
     for row in rows:
         print(row)
-    if args.output:
+    if output:
         preset_name = " over ".join([*args.configfile[::-1], "config.yaml"]) if args.configfile else "the paper preset"
         description = (
             f"One SGD step of {preset_name}'s {args.experiment} selection stage (BN, {len(seeds)} seeds × "
@@ -143,7 +134,7 @@ def main() -> None:
         )
         command = f"python benchmarks/packing.py --experiment {args.experiment}"
         save_benchmark(
-            args.output,
+            output,
             " ".join([command, *(["--configfile", *args.configfile] if args.configfile else [])]),
             description,
             rows,

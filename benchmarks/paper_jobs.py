@@ -1,19 +1,20 @@
 """Wall time of the paper preset's training jobs, as the workflow's ``train`` rule runs them.
 
-    python benchmarks/paper_jobs.py [--experiment fig1] [--depths 1 32] [--epochs 3] [--output [PATH]]
+    python benchmarks/paper_jobs.py [--experiment fig1] [--depths 1 32] [--epochs 3] \\
+        [--configfile presets/quick.yaml] [--output [PATH]]
 
 ``--output`` without a PATH writes results/bench/paper_jobs_<experiment>.json.
 
-For each variant of the experiment, its two jobs of the paper preset (config.yaml) as
-the ``train`` rule runs them: the selection stage (the selection seeds at every
-learning rate) and the reported stage (the reported seeds at one rate per depth),
-each one ``train_runs`` call over all depths (or ``--depths``) in one stack, on the
-prepared data set (``results/data/<set>.pt``), with the rank measurement after every
-epoch, once for 1 epoch and once for ``--epochs`` epochs instead of the preset's. It
-reports the measured seconds per epoch (the difference of the two runs over the extra
-epochs, so that start-up, data loading and epoch 0 are left out), the job's time at
-the preset's epoch count projected from it, and their sum over the experiment. The
-projection is labelled as such wherever it is shown.
+For each variant of the experiment, its two jobs of the paper preset (config.yaml, or the
+presets given with ``--configfile`` merged over it) as the ``train`` rule runs them: the
+selection stage (the selection seeds at every learning rate) and the reported stage (the
+reported seeds at one rate per depth), each one ``train_runs`` call over all depths (or
+``--depths``) in one stack, on the prepared data set (``results/data/<set>.pt``), with
+the rank measurement after every epoch, once for 1 epoch and once for ``--epochs`` epochs
+instead of the preset's. It reports the measured seconds per epoch (the difference of the
+two runs over the extra epochs, so that start-up, data loading and epoch 0 are left out),
+the job's time at the preset's epoch count projected from it, and their sum over the
+experiment. The projection is labelled as such wherever it is shown.
 """
 
 from __future__ import annotations
@@ -25,14 +26,14 @@ import typing
 from dataclasses import replace
 from pathlib import Path
 
-import yaml
-
 from bnrank import workflow
+from bnrank.config import preset
 from bnrank.nets import experiments, init
-from bnrank.paths import bench_record
-from bnrank.runs import device_name, save_benchmark
+from bnrank.runs import device_name, output_argument, output_path, save_benchmark
 from bnrank.settings import Settings, TrainingStage
 from bnrank.streams import RunSeed
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def main() -> None:
@@ -40,19 +41,11 @@ def main() -> None:
     parser.add_argument("--experiment", default="fig1")
     parser.add_argument("--depths", type=int, nargs="+", help="default: the experiment's depths")
     parser.add_argument("--epochs", type=int, default=3, help="at least 2")
-    parser.add_argument("--config", default="config.yaml")
-    parser.add_argument(
-        "--output",
-        nargs="?",
-        metavar="PATH",
-        const="",
-        help="also write the results as JSON here (for docs/results.md); without PATH: "
-        + bench_record("paper_jobs_<experiment>"),
-    )
+    parser.add_argument("--configfile", nargs="*", default=[], help="presets over config.yaml (default: none)")
+    output_argument(parser, "paper_jobs_{experiment}")
     args = parser.parse_args()
-    if args.output == "":
-        args.output = bench_record(f"paper_jobs_{args.experiment}")
-    settings = Settings.from_config(yaml.safe_load(Path(args.config).read_text()))
+    output = output_path(args)
+    settings = Settings.from_config(preset(args.configfile, str(REPO)))
     e = settings.experiments[args.experiment]
     dataset = settings.dataset_name(args.experiment)
     data_path = f"{settings.data.directory}/{dataset}.pt"
@@ -113,19 +106,21 @@ def main() -> None:
         }
     )
     print(rows[-1])
-    if args.output:
+    if output:
         description = (
-            f"Paper-preset training jobs of experiment {args.experiment} on {device_name(device)}, as the workflow "
-            f"runs them: per variant, its selection stage ({e.selection_seeds} seeds at every learning rate) and its "
-            f"reported stage ({e.n_seeds} seeds at one rate), each one job over depths {depths} in one stack, rank "
-            f"measurement after every epoch, run for 1 and for {args.epochs} epochs; the time per epoch is the "
-            f"difference over the extra epochs, and the job time at {e.epochs} epochs and the experiment's total "
-            "are projected from it."
+            f"The {settings.preset} preset's training jobs of experiment {args.experiment} on {device_name(device)}, "
+            f"as the workflow runs them: per variant, its selection stage ({e.selection_seeds} seeds at every "
+            f"learning rate) and its reported stage ({e.n_seeds} seeds at one rate), each one job over depths "
+            f"{depths} in one stack, rank measurement after every epoch, run for 1 and for {args.epochs} epochs; "
+            f"the time per epoch is the difference over the extra epochs, and the job time at {e.epochs} epochs and "
+            "the experiment's total are projected from it."
         )
         command = f"python benchmarks/paper_jobs.py --experiment {args.experiment} --epochs {args.epochs}"
         if args.depths:
             command += " --depths " + " ".join(map(str, depths))
-        save_benchmark(args.output, command, description, rows)
+        if args.configfile:
+            command += " --configfile " + " ".join(args.configfile)
+        save_benchmark(output, command, description, rows)
 
 
 if __name__ == "__main__":

@@ -38,8 +38,7 @@ import torch
 from threadpoolctl import threadpool_limits
 
 from bnrank import rank
-from bnrank.paths import bench_record
-from bnrank.runs import save_benchmark, speed_comparison
+from bnrank.runs import output_argument, output_path, save_benchmark, speed_comparison
 
 TAUS, EIG_THRESHOLD = (0.5,), 1e-9
 
@@ -114,14 +113,9 @@ def main() -> None:
     parser.add_argument("--probe", type=int, default=128)
     parser.add_argument("--threads", type=int, default=1, help="torch's and NumPy's BLAS threads (a job's)")
     parser.add_argument("--repeats", type=int, default=7)
-    parser.add_argument(
-        "--output",
-        nargs="?",
-        metavar="PATH",
-        const=bench_record("rank_notions"),
-        help="also write the results as JSON here (for docs/results.md); without PATH: %(const)s",
-    )
+    output_argument(parser, "rank_notions")
     args = parser.parse_args()
+    output = output_path(args)
     if args.quick:
         args.models, args.width, args.probe, args.repeats = [4], 48, 40, 1
     device = torch.device(args.device)
@@ -160,14 +154,14 @@ def main() -> None:
                     "speedup": base / seconds,
                 }
             )
-    if args.output:
+    if output:
         description = (
             f"The rank notions of one epoch's float32 activations (models × width {args.width} × probe {args.probe}) "
             f"on {card} with {args.threads} thread(s): NumPy on the host (the code before, the reference of every "
             f"speed) against bnrank.rank.rank_notions in torch with each solver, side by side, medians of "
             f"{args.repeats} interleaved repeats."
         )
-        save_benchmark(args.output, "python benchmarks/rank_notions.py", description, rows)
+        save_benchmark(output, "python benchmarks/rank_notions.py", description, rows)
 
 
 if __name__ == "__main__":

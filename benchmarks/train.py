@@ -26,8 +26,7 @@ import torch
 
 from bnrank.nets import init, mlp
 from bnrank.nets.train import SGD
-from bnrank.paths import bench_record
-from bnrank.runs import matmul_peak, save_benchmark, speed_comparison
+from bnrank.runs import matmul_peak, output_argument, output_path, save_benchmark, speed_comparison
 from bnrank.streams import RunSeed
 
 
@@ -50,14 +49,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--steps", type=int, default=40)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument(
-        "--output",
-        nargs="?",
-        metavar="PATH",
-        const=bench_record("train"),
-        help="also write the results as JSON here (for docs/results.md); without PATH: %(const)s",
-    )
+    output_argument(parser, "train")
     args = parser.parse_args()
+    output = output_path(args)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     depth, steps, seeds = (4, 5, 2) if args.quick else (32, args.steps, 5)
     lrs = [0.1, 0.01, 0.001]
@@ -111,7 +105,7 @@ def main() -> None:
         f"   {speed_comparison(t_loop, t_batched)}"
     )
     print(f"  float32 matmul peak         {peak / 1e9:7.1f} GFLOP/s (2048×2048 product, measured here)")
-    if args.output:
+    if output:
         what = f"{models} BN MLPs (depth {depth}, width 128, batch 128), {steps} SGD steps each, on {device}"
         rows = [
             {
@@ -128,7 +122,7 @@ def main() -> None:
             f"side by side, medians of {args.repeats} interleaved repeats; model-FLOP utilisation (6 FLOP per weight "
             "and sample) against a 2048×2048 float32 product measured in the same run."
         )
-        save_benchmark(args.output, "python benchmarks/train.py", description, rows)
+        save_benchmark(output, "python benchmarks/train.py", description, rows)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import argparse
+
     from snakemake.workflow import Workflow
 
 
@@ -155,6 +157,36 @@ def save_benchmark(path: str, command: str, description: str, rows: list[dict]) 
     }
     with open(path, "w") as f:
         json.dump(record, f, indent=1)
+
+
+def output_argument(parser: argparse.ArgumentParser, record: str) -> None:
+    """Add a benchmark's ``--output [PATH]``; without PATH, ``bench_record(record)``, where
+    ``record`` may name parsed arguments in braces ("packing_{experiment}{preset}"), filled
+    in by ``output_path``."""
+    import re
+
+    from bnrank.paths import bench_record
+
+    shown = bench_record(re.sub(r"\{(\w+)\}", r"<\1>", record))
+    parser.add_argument(
+        "--output",
+        nargs="?",
+        metavar="PATH",
+        const="",
+        help=f"also write the results as JSON here (for docs/results.md); without PATH: {shown}",
+    )
+    parser.set_defaults(output_record=record)
+
+
+def output_path(args: argparse.Namespace) -> str | None:
+    """Where ``--output`` (added by ``output_argument``) asks for the results: None where it is
+    not given; without PATH, the record named with the arguments filled in from ``vars(args)``
+    (set a derived one, such as ``args.preset``, before calling)."""
+    from bnrank.paths import bench_record
+
+    if args.output is None:
+        return None
+    return args.output or bench_record(args.output_record.format(**vars(args)))
 
 
 def speed_comparison(reference: float, new: float) -> str:

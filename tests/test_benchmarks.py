@@ -1,6 +1,7 @@
 """The benchmark scripts run (at small sizes), print how the new code compares with the
 reference — faster or slower — and record the ratio as a number."""
 
+import argparse
 import json
 import os
 import subprocess
@@ -11,7 +12,7 @@ import pytest
 import torch
 
 from bnrank.nets import data
-from bnrank.runs import speed_comparison
+from bnrank.runs import output_argument, output_path, speed_comparison
 from tests.conftest import REPO, workflow_config, write_config
 
 
@@ -46,6 +47,24 @@ def test_speed_comparison_says_which_side_is_faster_and_by_how_much(reference, n
 def test_speed_comparison_refuses_times_that_are_not_positive():
     with pytest.raises(ValueError, match="positive"):
         speed_comparison(1.0, 0.0)
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        ([], None),  # no --output: no record
+        (["--output"], "results/bench/packing_fig4_quick.json"),  # the record named from the arguments
+        (["--output", "here.json"], "here.json"),
+    ],
+)
+def test_output_path_names_the_record_from_the_parsed_arguments(argv, expected):
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--experiment", default="fig4")
+    output_argument(parser, "packing_{experiment}{preset}")
+    args = parser.parse_args(argv)
+    args.preset = "_quick"  # a derived part of the name, set before output_path
+    assert output_path(args) == expected
+    assert "results/bench/packing_<experiment><preset>.json" in parser.format_help()
 
 
 @pytest.mark.slow
@@ -106,7 +125,7 @@ def test_gpu_check_runs_on_a_cpu_when_allowed_and_refuses_without_a_gpu(tmp_path
     CUDA tests' outcome, each step and a projection labelled as one; with no budget it starts
     no step and says so."""
     config = tiny_preset(tmp_path / "data")
-    script = [sys.executable, str(REPO / "benchmarks" / "gpu_check.py"), "--config", str(config)]
+    script = [sys.executable, str(REPO / "benchmarks" / "gpu_check.py"), "--configfile", str(config)]
     hidden = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}
     check = lambda *args: subprocess.run([*script, *args], capture_output=True, text=True, cwd=REPO, env=hidden)  # noqa: E731
 
