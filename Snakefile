@@ -15,6 +15,7 @@ configfile: f"{workflow.basedir}/config.yaml"
 
 include: "rules/common.smk"
 include: "rules/chains.smk"
+include: "rules/beyond.smk"
 include: "rules/data.smk"
 include: "rules/init.smk"
 include: "rules/pretrain.smk"

@@ -35,6 +35,9 @@ ARTEFACTS = {
     "width_ranks": "chains.width_sweep: rank notions along the chain, one file per width",
     "width_moments": "chains.width_sweep: the Lemma-7 functionals along the chain, one file per width",
     "spectrum": "chains.spectrum: top eigenvalues of M over depth from nearly collinear inputs",
+    "orthogonality": "chains.orthogonality: the orthogonality gap over depth, per width, normalisation and activation",
+    "gradients": "chains.gradients: ‖∂L/∂H_ℓ‖² over the layers of deep BN networks at initialisation (Fig 15)",
+    "isometry": "chains.isometry: −log I(G) over depth, per normalisation and activation (Fig 16)",
     "init_ranks": "an experiment's rank notions at initialisation, one file per variant",
     "metrics": "an experiment's per-epoch training metrics, one file per (variant, depth)",
     "ranks": "an experiment's per-epoch rank notions, one file per (variant, depth)",
@@ -209,6 +212,27 @@ FIGURES: dict[str, Figure] = {
             claims=claims.breaking_bn,
             plot=plots.breaking_bn,
             experiment="resnet50",
+        ),
+        Figure(
+            name="fig14",
+            title="beyond the paper: BN orthogonalizes — the orthogonality gap over depth and its level against width",
+            table=tables.fig14,
+            claims=claims.fig14,
+            plot=plots.fig14,
+        ),
+        Figure(
+            name="fig15",
+            title="beyond the paper: BN's gradient explosion at initialisation against batch size, and its remedy",
+            table=tables.fig15,
+            claims=claims.fig15,
+            plot=plots.fig15,
+        ),
+        Figure(
+            name="fig16",
+            title="beyond the paper: −log I(G) over depth under LayerNorm and RMSNorm, its rate against β_σ²",
+            table=tables.fig16,
+            claims=claims.fig16,
+            plot=plots.fig16,
         ),
     )
 }

@@ -30,6 +30,18 @@ class Paths:
     def spectrum(self) -> str:
         return f"{self.results}/sims/spectrum.csv"
 
+    def gradients(self) -> str:
+        """Fig 15: ‖∂L/∂H_ℓ‖² of every BN network, run and layer."""
+        return f"{self.results}/sims/gradients.csv"
+
+    def isometry(self) -> str:
+        """Fig 16: −log I(G) of every LayerNorm and RMSNorm chain, run and layer."""
+        return f"{self.results}/sims/isometry.csv"
+
+    def orthogonality(self) -> str:
+        """Fig 14: the orthogonality gap of every chain, width, run and layer."""
+        return f"{self.results}/sims/orthogonality.csv"
+
     # ---------------------------------------------------------------- data
     def dataset(self, name) -> str:
         return f"{self.data}/{name}.pt"

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 NETWORK_COLORS = {"bn": "tab:blue", "vanilla": "tab:orange"}  # the paper's colours
-ACTIVATION_NAMES = {"linear": "Linear", "relu": "ReLU", "tanh": "tanh"}
+ACTIVATION_NAMES = {"linear": "Linear", "relu": "ReLU", "tanh": "tanh", "gelu": "GELU", "sin": "sin"}
 DATASET_NAMES = {
     "fashion_mnist": "Fashion-MNIST",
     "cifar10": "CIFAR-10",
@@ -364,3 +364,158 @@ def draw(
     for path in paths:
         fig.savefig(path, dpi=150)
     plt.close(fig)
+
+
+# --- fig14: orthogonality gap ---
+
+
+def fig14(table: pd.DataFrame) -> Figure:
+    """(a) the mean orthogonality gap over depth, one panel per activation: the normalised
+    chains at every width (colour) and the unnormalised ones (grey, dashed), with the maximum
+    √(1 − 1/n); (b) the normalised chains' level against d on log-log axes, mean and 95% CI
+    over runs, with the fitted line (its slope, the claim's value) and a d^(−1/2) reference."""
+    plt, sns = _pyplot()
+    a, b = table[table["panel"] == "a"], table[table["panel"] == "b"]
+    acts = list(a["activation"].unique())
+    widths = sorted(a["d"].unique())
+    fig, axes = plt.subplots(1, len(acts) + 1, figsize=(4.4 * (len(acts) + 1), 4.2), squeeze=False)
+    colors = dict(zip(widths, sns.color_palette("viridis", len(widths)), strict=True))
+    mean = a.groupby(["activation", "norm", "d", "layer"])["gap"].mean()
+    for ax, act in zip(axes[0], acts, strict=False):
+        for (norm, d), m in mean[act].groupby(level=["norm", "d"]):
+            vanilla = norm == "none"
+            ax.plot(
+                m.index.get_level_values("layer"),
+                m.to_numpy(),
+                color="grey" if vanilla else colors[d],
+                ls="--" if vanilla else "-",
+                lw=0.8 if vanilla else 1.4,
+                label=("no norm., every d" if d == widths[0] else None) if vanilla else f"{norm}, d={d}",
+            )
+        ax.axhline(a["max_gap"].iloc[0], ls=":", color="black", label="√(1 − 1/n)")
+        ax.set(yscale="log", xlabel="layer ℓ", ylabel="orthogonality gap V(H_ℓ), mean over runs")
+        ax.set_title(f"(a) {ACTIVATION_NAMES[act]}")
+    axes[0][0].legend(fontsize="x-small", ncols=2, loc="upper right", bbox_to_anchor=(1, 0.92))
+    ax = axes[0][-1]
+    bn = b[b["norm"] != "none"]
+    palette = dict(zip(acts, sns.color_palette(n_colors=len(acts)), strict=True))
+    for (norm, act), t in bn.groupby(["norm", "activation"], sort=False):
+        per_d = t.groupby("d")["level"]
+        lo, hi = np.array([ci95(v.to_numpy()) for _, v in per_d]).T
+        level = per_d.mean()
+        err = [level - lo, hi - level]
+        name = f"{norm}, {ACTIVATION_NAMES[act]}"
+        ax.errorbar(level.index, level, yerr=err, fmt="o", color=palette[act], label=name)
+        fit = t.groupby("d")["fit"].first()
+        ax.plot(fit.index, fit, color=palette[act], ls="--", label=f"{name}: fitted slope {t['slope'].iloc[0]:.2f}")
+    ds = np.array(widths, float)
+    centre = np.exp(np.log(bn["level"]).mean()), np.exp(np.log(ds).mean())  # through the levels' centroid
+    ax.plot(ds, centre[0] * np.sqrt(centre[1] / ds), ls=":", color="black", label="∝ d^(−1/2)")
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(ds, [str(d) for d in widths])
+    ax.set(
+        yscale="log",
+        xlabel="width d",
+        ylabel=f"level: mean gap from layer {int(b['level_from_layer'].iloc[0])} on",
+        title="(b) level against width",
+    )
+    ax.legend(fontsize="x-small")
+    fig.suptitle(f"Orthogonality gap, n = {int(a['n'].iloc[0])} samples, nearly collinear inputs")
+    return fig
+
+
+# --- fig15: gradient explosion ---
+
+WEIGHT_COLORS = {"orthogonal": "tab:green", "gaussian": "tab:red"}
+
+
+def fig15(table: pd.DataFrame) -> Figure:
+    """(a) fitted growth per layer of ‖∂L/∂H_ℓ‖², minus one, against the batch size, linear
+    and ReLU, with the mean field's (B−2)/(B−3) and π/(π−1); (b) log₁₀ ‖∂L/∂H_ℓ‖² over the
+    layers of BN without centring, orthogonal against Gaussian weights, one line per run."""
+    plt, sns = _pyplot()
+    fig, (ax_a, ax_b) = plt.subplots(1, 2, figsize=(11.5, 4.4))
+    a = table[table["panel"] == "a"]
+    a = a.assign(excess=a["rate"] - 1, σ=a["activation"].map(lambda act: ACTIVATION_NAMES.get(act, act)))
+    sns.lineplot(data=a, x="batch", y="excess", hue="σ", errorbar="sd", marker="o", err_style="bars", ax=ax_a)
+    batches = np.linspace(a["batch"].min(), a["batch"].max(), 200)
+    if (a["activation"] == "linear").any():
+        ax_a.plot(batches, 1 / (batches - 3), ls="--", color="grey", label="mean field (B−2)/(B−3) − 1")
+    if (a["activation"] == "relu").any():
+        limit = a.loc[a["activation"] == "relu", "limit"].iloc[0]
+        ax_a.axhline(limit - 1, ls=":", color="black", label="ReLU, B → ∞: π/(π−1) − 1")
+    ax_a.set_xscale("log", base=2)
+    ax_a.set_yscale("log")
+    ax_a.set(
+        xlabel="batch size B",
+        ylabel="growth of ‖∂L/∂H_ℓ‖² per layer − 1",
+        title=f"(a) centred BN, d = {int(a['d'].iloc[0])}: rate against B (±1 s.d. over runs)",
+    )
+    ax_a.legend(fontsize="small")
+    b = table[table["panel"] == "b"]
+    for law, runs in b.groupby("weights"):
+        for i, (_, curve) in enumerate(runs.groupby("run")):
+            label = f"{law} weights" if i == 0 else None
+            color = WEIGHT_COLORS.get(law)
+            ax_b.plot(curve["layer"], curve["log10_grad_sq"], lw=0.8, alpha=0.7, color=color, label=label)
+    ax_b.axvspan(b["fit_from"].iloc[0], b["fit_to"].iloc[0], color="grey", alpha=0.1, label="layers fitted")
+    ax_b.set(
+        xlabel="layer ℓ (0: the input)",
+        ylabel="log₁₀ ‖∂L/∂H_ℓ‖²_F",
+        title=f"(b) BN without centring, linear, n = d = {int(b['d'].iloc[0])}: one line per run",
+    )
+    ax_b.legend(fontsize="small")
+    fig.suptitle("BN's gradients at initialisation: their explosion against the batch size, and its remedy")
+    return fig
+
+
+# --- fig16: isometry ---
+
+
+def fig16(table: pd.DataFrame) -> Figure:
+    """(a) −log I(G) against depth, one colour per activation, LayerNorm solid and RMSNorm
+    dashed, with the width's floor; (b) each chain's fitted rate per layer against β_σ²,
+    with the diagonal the LayerNorm rates should lie on."""
+    plt, sns = _pyplot()
+    fig, (ax_a, ax_b) = plt.subplots(1, 2, figsize=(12, 4.6))
+    a, b = table[table["panel"] == "a"], table[table["panel"] == "b"]
+    names = {act: ACTIVATION_NAMES[act] for act in a["activation"].unique()}
+    palette = dict(zip(names.values(), sns.color_palette("tab10", len(names)), strict=True))
+    curves = a.assign(activation=a["activation"].map(names), layer=a["layer"].astype(int))
+    sns.lineplot(
+        data=curves,
+        x="layer",
+        y="neg_log_isometry",
+        hue="activation",
+        style="norm",
+        palette=palette,
+        dashes={"ln": "", "rms": (4, 2)},
+        errorbar=None,
+        ax=ax_a,
+    )
+    ax_a.axhline(a["floor"].iloc[0], ls=":", color="grey", label="floor (n−1)/(2d)")
+    ax_a.set(
+        yscale="log",
+        xlabel="layer ℓ",
+        ylabel="−log I(G_ℓ), mean over runs (log)",
+        title=f"(a) isometry gap, d = {int(a['d'].iloc[0])}, n = {int(a['n'].iloc[0])}",
+    )
+    ax_a.legend(fontsize="small", ncols=2)
+    for (norm, act), r in b.set_index(["norm", "activation"]).iterrows():
+        ax_b.scatter(
+            r["beta_squared"],
+            r["rate"],
+            color=palette[names[act]],
+            marker="o" if norm == "ln" else "s",
+            facecolors="none" if norm == "rms" else palette[names[act]],
+            label=f"{names[act]} ({norm})",
+        )
+    ax_b.plot([0, 1.05], [0, 1.05], ls="--", color="grey", label="rate = β_σ²")
+    ax_b.set(
+        xlabel="β_σ² (Hermite coefficients, by quadrature)",
+        ylabel="fitted rate of −log I per layer",
+        title="(b) rate against β_σ² (filled: LN; open: RMS)",
+    )
+    ax_b.legend(fontsize="small", ncols=2)
+    fig.suptitle(f"Isometry of LayerNorm and RMSNorm chains over depth, {int(b['runs'].iloc[0])} runs")
+    return fig

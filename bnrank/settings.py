@@ -18,8 +18,14 @@ from typing import Literal
 RankNotion = Literal["matrix_rank", "lower_bound", "soft_rank", "eig_count"]
 Norm = Literal["bn", "none"]
 InitScheme = Literal["pytorch", "asymmetric", "xavier_normal"]
-Activation = Literal["linear", "relu", "tanh"]
-WeightLaw = Literal["gaussian", "uniform"]
+Activation = Literal["linear", "relu", "tanh", "gelu", "sin"]  # bnrank.activations
+# the law of a weight matrix's entries (zero mean, unit variance), or a Haar-orthogonal matrix scaled to match
+WeightLaw = Literal["gaussian", "uniform", "orthogonal"]
+# the normalisations of the deep chains (bnrank.chains.deep): BN over each feature's samples,
+# centred or not; LayerNorm over each sample's features, and RMSNorm (LayerNorm uncentred)
+Normalisation = Literal["bn", "bn_uncentred", "ln", "rms", "none"]
+# a deep chain's layer: the product, then the activation and the normalisation in this order
+LayerOrder = Literal["linear_act_norm", "linear_norm_act"]
 CnnArchitecture = Literal["vgg19", "resnet50"]
 CnnNorm = Literal["bn", "bn_nocenter", "none"]  # bn_nocenter: BN without mean subtraction
 CnnScheme = Literal["pytorch", "asymmetric"]
@@ -96,6 +102,69 @@ class Spectrum:
 
 
 @dataclass(frozen=True)
+class Isometry:
+    """``chains.isometry`` (Fig 16, beyond the paper): −log I(G) of LayerNorm and RMSNorm
+    chains over depth, one chain per (normalisation, activation), from the inputs of Fig 3b."""
+
+    width: int
+    samples: int
+    layers: int
+    runs: int
+    noise: float
+    norms: tuple[Normalisation, ...]
+    activations: tuple[Activation, ...]
+    weights: WeightLaw
+
+
+@dataclass(frozen=True)
+class GradientExplosion:
+    """``chains.gradients.explosion`` (Fig 15a): H ← σ(BN(W H)), BN centred, Gaussian weights,
+    one network per (activation, batch size B) of each run (Yang et al. 2019)."""
+
+    width: int
+    batches: tuple[int, ...]
+    activations: tuple[Activation, ...]
+    depth: int
+    runs: int
+
+
+@dataclass(frozen=True)
+class GradientRemedy:
+    """``chains.gradients.remedy`` (Fig 15b): H ← BN(W H), BN without centring, linear, n = d
+    samples, one network per weight law of each run (Meterez et al. 2024)."""
+
+    width: int
+    depth: int
+    runs: int
+    weights: tuple[WeightLaw, ...]
+
+
+@dataclass(frozen=True)
+class Gradients:
+    """``chains.gradients`` (Fig 15, beyond the paper): ‖∂L/∂H_ℓ‖² at initialisation
+    through deep BN networks."""
+
+    explosion: GradientExplosion
+    remedy: GradientRemedy
+
+
+@dataclass(frozen=True)
+class Orthogonality:
+    """``chains.orthogonality`` (Fig 14, beyond the paper): the orthogonality gap of BN and
+    unnormalised chains over depth, per width and activation, from nearly collinear inputs."""
+
+    widths: tuple[int, ...]
+    batch: int
+    layers: int
+    runs: int
+    noise: float
+    norms: tuple[Normalisation, ...]
+    activations: tuple[Activation, ...]
+    weights: WeightLaw
+    order: LayerOrder
+
+
+@dataclass(frozen=True)
 class Chains:
     """``chains``: the random-matrix simulations and their precision and threads."""
 
@@ -104,6 +173,9 @@ class Chains:
     depth_sweep: DepthSweep
     width_sweep: WidthSweep
     spectrum: Spectrum
+    orthogonality: Orthogonality
+    gradients: Gradients
+    isometry: Isometry
 
 
 @dataclass(frozen=True)

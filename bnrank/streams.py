@@ -60,10 +60,45 @@ Purpose = Literal[
     "spectrum_inputs",
     "spectrum_noise",
     "spectrum_weights",
+    # Fig 15's networks (beyond the paper): named; index of (a)'s inputs and readouts: the batch size
+    "gradients_inputs",
+    "gradients_readout",
+    "gradients_weights",
+    "gradients_remedy_inputs",
+    "gradients_remedy_readout",
+    "gradients_remedy_weights",
+    # Fig 14's chains (beyond the paper): named; index: the width
+    "orthogonality_signs",
+    "orthogonality_inputs",
+    "orthogonality_noise",
+    "orthogonality_weights",
+    # Fig 16's chains (beyond the paper): as the chains', named
+    "isometry_signs",
+    "isometry_inputs",
+    "isometry_noise",
+    "isometry_weights",
 ]
 PURPOSES: tuple[str, ...] = typing.get_args(Purpose)
 
-NAMED = ("cnn_init", "cnn_epoch_plan", "random_images")
+NAMED = (
+    "cnn_init",
+    "cnn_epoch_plan",
+    "random_images",
+    "gradients_inputs",
+    "gradients_readout",
+    "gradients_weights",
+    "gradients_remedy_inputs",
+    "gradients_remedy_readout",
+    "gradients_remedy_weights",
+    "orthogonality_signs",
+    "orthogonality_inputs",
+    "orthogonality_noise",
+    "orthogonality_weights",
+    "isometry_signs",
+    "isometry_inputs",
+    "isometry_noise",
+    "isometry_weights",
+)
 # The layouts of the streams made before purposes had names, each (seed, index) → its
 # SeedSequence; the numbers in them are part of the layout, not purposes of their own.
 KEPT: dict[str, Callable[[RunSeed, tuple[int, ...]], np.random.SeedSequence]] = {

@@ -13,7 +13,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from bnrank.chains.isometry import floor, hermite_constants
+from bnrank.chains.mean_field import bn_linear_gradient_rate, bn_relu_gradient_rate_limit
 from bnrank.chains.theory import ergodic_average, lemma13_bound, regularity_constant
+from bnrank.claims.chains import log_slope, loglog_slope
 from bnrank.rank import notion_column
 from bnrank.settings import RankNotion
 
@@ -254,3 +257,111 @@ def cnn_curves(cnn_logs: Sequence[pd.DataFrame], dataset: str, show: tuple[str, 
     table = table.assign(order=table["variant"].map({v: i for i, v in enumerate(show)}))
     first = ["variant", "seed", "iteration", "train_acc", "matrix_rank", "lower_bound", "alignment", "train_loss"]
     return _ordered(table, first, ["order", "seed", "iteration"]).drop(columns="order")
+
+
+# --- fig14: orthogonality gap ---
+
+
+def fig14(orthogonality: pd.DataFrame, level_from: float) -> pd.DataFrame:
+    """Panel a: the orthogonality gap V(H_ℓ) per (norm, activation, d, run, layer), with its
+    maximum √(1 − 1/n) (``max_gap``; Daneshmand et al. 2021, Sec. 3). Panel b: per (norm,
+    activation, d, run) the ``level``, the mean gap over the layers ℓ ≥ ``level_from`` · L
+    (``level_from_layer``), and per (norm, activation) the least-squares line of log level
+    (the mean over runs) against log d: its ``slope`` and the line's value at d (``fit``)."""
+    a = orthogonality.assign(panel="a", max_gap=np.sqrt(1 - 1 / orthogonality["n"]))
+    start = math.ceil(level_from * a["layer"].max())
+    chains = ["norm", "activation"]
+    b = a[a["layer"] >= start].groupby([*chains, "d", "run"], as_index=False)["gap"].mean()
+    b = b.rename(columns={"gap": "level"}).assign(panel="b", level_from_layer=start)
+    fits = []
+    for key, t in b.groupby(chains):
+        mean = t.groupby("d")["level"].mean()
+        slope = loglog_slope(mean.index, mean.to_numpy())
+        log_d = np.log(mean.index.to_numpy(float))
+        fit = np.exp(np.log(mean.to_numpy()).mean() + slope * (log_d - log_d.mean()))  # through the centroid
+        fits.append(pd.DataFrame({"norm": key[0], "activation": key[1], "d": mean.index, "slope": slope, "fit": fit}))
+    b = b.merge(pd.concat(fits, ignore_index=True), on=[*chains, "d"])
+    first = ["panel", "norm", "activation", "d", "run", "layer", "gap", "max_gap", "level", "slope", "fit"]
+    return _ordered(pd.concat([a, b], ignore_index=True), first, ["panel", *chains, "d", "run", "layer"])
+
+
+# --- fig15: gradient explosion ---
+
+
+def fitted_log_rate(layer: np.ndarray, grad_sq: np.ndarray, depth: int, skip: float) -> float:
+    """ln of the growth per layer of ‖∂L/∂H_ℓ‖² towards the input: the least-squares slope of
+    ln ‖∂L/∂H_ℓ‖² against L − ℓ over the middle layers, ``skip`` of the depth left out at
+    each end (the input's transient, the readout's layer)."""
+    lo, hi = math.ceil(skip * depth), depth - math.ceil(skip * depth)
+    fit = (layer >= lo) & (layer <= hi)
+    return log_slope(depth - layer[fit], grad_sq[fit])
+
+
+def fig15(gradients: pd.DataFrame, skip: float) -> pd.DataFrame:
+    """Panel a: per (activation, batch size B, run) of the centred-BN networks the fitted
+    rate per layer of ‖∂L/∂H_ℓ‖² (``rate``, and its ln ``log_rate``: ``fitted_log_rate``),
+    with the mean-field rate (B − 2)/(B − 3) for linear (``theory``; none is known at finite
+    B for ReLU) and its B → ∞ limit (``limit``: 1 for linear, π/(π − 1) for ReLU). Panel b:
+    per (weight law, run, layer) of the uncentred-BN networks log₁₀ ‖∂L/∂H_ℓ‖², with the
+    run's fitted rate. Both name the fitted layers, ``fit_from``..``fit_to``."""
+    keys = ["part", "activation", "batch", "weights", "run"]
+    fits = []
+    for key, t in gradients.groupby(keys):
+        depth, margin = int(t["depth"].iloc[0]), math.ceil(skip * t["depth"].iloc[0])
+        log_rate = fitted_log_rate(t["layer"].to_numpy(), t["grad_sq"].to_numpy(), depth, skip)
+        fits.append(
+            dict(zip(keys, key, strict=True))
+            | {"log_rate": log_rate, "rate": math.exp(log_rate), "fit_from": margin, "fit_to": depth - margin}
+            | {"d": t["d"].iloc[0], "depth": depth}
+        )
+    fits = pd.DataFrame(fits)
+    a = fits[fits["part"] == "explosion"]
+    linear = a["activation"] == "linear"
+    a = a.assign(
+        panel="a",
+        theory=[bn_linear_gradient_rate(b) if lin else math.nan for b, lin in zip(a["batch"], linear, strict=True)],
+        limit=np.where(linear, 1.0, bn_relu_gradient_rate_limit()),
+    )
+    b = gradients[gradients["part"] == "remedy"]
+    b = b.assign(panel="b", log10_grad_sq=np.log10(b["grad_sq"]))[[*keys, "panel", "layer", "log10_grad_sq"]]
+    table = pd.concat([a, b.merge(fits, on=keys)], ignore_index=True).drop(columns="part")
+    first = ["panel", "activation", "batch", "weights", "run", "layer", "rate", "log_rate", "theory", "limit"]
+    return _ordered(table, first, ["panel", "activation", "weights", "batch", "run", "layer"])
+
+
+# --- fig16: isometry ---
+
+
+def geometric_rate(layers: np.ndarray, gaps: np.ndarray, fit_from: int, above: float) -> tuple[float, int, int]:
+    """(rate, first, last): exp of the least-squares slope of log(gap) against the layer,
+    over the layers from ``fit_from`` to the last one whose gap exceeds ``above`` — the
+    factor by which the gap shrinks per layer; NaN with fewer than two layers."""
+    order = np.argsort(layers)
+    layers, gaps = np.asarray(layers)[order], np.asarray(gaps, float)[order]
+    high = np.nonzero(gaps > above)[0]
+    last = int(layers[high.max()]) if len(high) else fit_from - 1
+    window = (layers >= fit_from) & (layers <= last)
+    return math.exp(log_slope(layers[window], gaps[window])), fit_from, last
+
+
+def fig16(isometry: pd.DataFrame, fit_from: int, floor_factor: float) -> pd.DataFrame:
+    """Panel a: −log I(G) per (normalisation, activation, run, layer), with the width's
+    floor (n−1)/(2d); panel b: per chain, the rate per layer of the mean over runs
+    (``geometric_rate`` from layer ``fit_from`` while it exceeds ``floor_factor``
+    × the floor), beside σ's β_σ², c₀ (by quadrature) and the mean −log I at layer 1 and
+    at the last layer (Joudaki et al. 2023; docs/figures.md §7, Fig 16)."""
+    d, n = int(isometry["d"].iloc[0]), int(isometry["n"].iloc[0])
+    level = floor(d, n)
+    a = isometry.assign(panel="a", floor=level)
+    rows = []
+    for (norm, act), chain in isometry.groupby(["norm", "activation"], sort=False):
+        mean = chain.groupby("layer")["neg_log_isometry"].mean()
+        rate, first, last = geometric_rate(mean.index.to_numpy(), mean.to_numpy(), fit_from, floor_factor * level)
+        rows.append(
+            {"panel": "b", "norm": norm, "activation": act, "rate": rate, "fit_first": first, "fit_last": last}
+            | hermite_constants(act)
+            | {"start": mean.get(1, math.nan), "end": mean.iloc[-1], "last_layer": mean.index.max()}
+            | {"runs": chain["run"].nunique(), "d": d, "n": n, "floor": level}
+        )
+    table = pd.concat([a, pd.DataFrame(rows)], ignore_index=True)
+    return _ordered(table, ["panel", "norm", "activation", "run", "layer", "neg_log_isometry", "rate"])

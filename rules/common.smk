@@ -127,6 +127,12 @@ def artefact_files(figure, artefact):
         return [paths.width_sweep(w, "moments") for w in widths]
     if artefact == "spectrum":
         return paths.spectrum()
+    if artefact == "orthogonality":
+        return paths.orthogonality()
+    if artefact == "gradients":
+        return paths.gradients()
+    if artefact == "isometry":
+        return paths.isometry()
     if artefact == "init_ranks":
         return [paths.init_ranks(experiment, v) for v in S.experiments[experiment].variants]
     if artefact in ("metrics", "ranks"):

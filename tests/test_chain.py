@@ -6,8 +6,9 @@ import pytest
 import torch
 
 from bnrank import workflow
+from bnrank.activations import ACTIVATIONS
 from bnrank.chains.chain import Chain, ChainError, batch_norm, run_chains
-from bnrank.chains.random import draw
+from bnrank.chains.random import draw, matrices
 from bnrank.rank import rank_notions
 from bnrank.streams import chain_keys
 
@@ -17,7 +18,7 @@ def naive_step(W, H, chain, center):
     Z = W @ H + (0 if math.isinf(chain.gamma) else H / chain.gamma)
     if chain.norm == "bn":
         Z = batch_norm(Z, center)
-    return {"linear": Z, "relu": np.maximum(Z, 0), "tanh": np.tanh(Z)}[chain.activation]
+    return ACTIVATIONS[chain.activation](torch.from_numpy(Z)).numpy()  # the registry the kernel copies
 
 
 CHAINS = [
@@ -27,16 +28,18 @@ CHAINS = [
     Chain("none", "relu"),
     Chain("bn", "tanh"),
     Chain("none", "tanh", 1.0),
+    Chain("bn", "gelu"),
+    Chain("bn", "sin", 1.0),
 ]
 
 
 @pytest.mark.parametrize("center", [False, True])
-@pytest.mark.parametrize("law", ["gaussian", "uniform"])
+@pytest.mark.parametrize("law", ["gaussian", "uniform", "orthogonal"])
 def test_engine_matches_a_plain_loop(center, law):
     runs, d, n, steps = 3, 12, 9, 20
     keys = chain_keys("width_sweep_weights", 7, runs, 0)
     x0 = np.random.default_rng(0).standard_normal((runs, d, n))
-    weights = draw(keys, law, steps, d * d).reshape(steps, runs, d, d)
+    weights = matrices(keys, law, steps, d)
     expected = np.repeat(x0[:, None], len(CHAINS), axis=1)
     for layer, H in run_chains(x0, CHAINS, steps, range(steps + 1), keys, law, center):
         if layer:

@@ -161,7 +161,7 @@ def test_schema_fills_defaults():
         ),
         (
             lambda c: c["chains"]["width_sweep"].update(weights="cauchy"),
-            "chains.width_sweep.weights: 'cauchy' is not one of ['gaussian', 'uniform']",
+            "chains.width_sweep.weights: 'cauchy' is not one of ['gaussian', 'uniform', 'orthogonal']",
         ),
         (lambda c: c["fig9"]["claims"].update(slope=[1.3]), "fig9.claims.slope: [1.3] is too short"),
         (

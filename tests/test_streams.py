@@ -14,6 +14,8 @@ from bnrank.streams import RunSeed
 from tests.conftest import REPO, workflow_config
 
 CIFAR_TRAIN = 50_000  # CIFAR-10's training images, the paper preset's CNN data
+# the purposes drawn as the chains' counter-based keys (``streams.chain_keys``)
+CHAIN_STREAMS = ("depth_", "width_", "spectrum_", "orthogonality_", "gradients_")
 
 
 def paper_preset_streams() -> list[tuple[str, RunSeed, tuple[int, ...]]]:
@@ -48,6 +50,19 @@ def paper_preset_streams() -> list[tuple[str, RunSeed, tuple[int, ...]]]:
         used += [("width_sweep_weights", RunSeed(s.seed, run), (width,)) for width in c.width_sweep.widths]
     for run in range(c.spectrum.runs):
         used += [(f"spectrum_{p}", RunSeed(s.seed, run), ()) for p in ("signs", "inputs", "noise", "weights")]
+    for run in range(c.orthogonality.runs):
+        seed = RunSeed(s.seed, run)
+        for p in ("signs", "inputs", "noise", "weights"):
+            used += [(f"orthogonality_{p}", seed, (width,)) for width in c.orthogonality.widths]
+    g = c.gradients
+    for run in range(g.explosion.runs):
+        seed = RunSeed(s.seed, run)
+        used += [(f"gradients_{p}", seed, (batch,)) for p in ("inputs", "readout") for batch in g.explosion.batches]
+        used.append(("gradients_weights", seed, ()))
+    for run in range(g.remedy.runs):
+        used += [(f"gradients_remedy_{p}", RunSeed(s.seed, run), ()) for p in ("inputs", "readout", "weights")]
+    for run in range(c.isometry.runs):
+        used += [(f"isometry_{p}", RunSeed(s.seed, run), ()) for p in ("signs", "inputs", "noise", "weights")]
     return sorted(set(used), key=str)
 
 
@@ -62,14 +77,10 @@ def test_every_stream_of_the_paper_preset_is_distinct():
     assert max(epochs)[0] >= 75  # all the paper's epochs, not a sample
     states = [tuple(streams.sequence(p, seed, *i).generate_state(4)) for p, seed, i in used]
     assert not repeated(states)
-    torch_seeds = [
-        streams.torch_seed(p, seed, *i) for p, seed, i in used if not p.startswith(("depth_", "width_", "spectrum_"))
-    ]
+    torch_seeds = [streams.torch_seed(p, seed, *i) for p, seed, i in used if not p.startswith(CHAIN_STREAMS)]
     assert not repeated(torch_seeds)  # what the generators actually start from
     chain = [
-        streams.chain_keys(p, seed.base, seed.run + 1, *i)[-1]
-        for p, seed, i in used
-        if p.startswith(("depth_", "width_", "spectrum_"))
+        streams.chain_keys(p, seed.base, seed.run + 1, *i)[-1] for p, seed, i in used if p.startswith(CHAIN_STREAMS)
     ]
     assert not repeated(chain)
     probes = {tuple(streams.probe_generator(s).integers(0, 2**63, 4)) for s in range(100)}

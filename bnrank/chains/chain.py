@@ -26,11 +26,12 @@ import numpy as np
 import torch
 from threadpoolctl import threadpool_limits
 
-from bnrank.chains.random import draw
+from bnrank.chains.random import matrices
 from bnrank.settings import Activation, Norm
 
 NORMS = typing.get_args(Norm)
 ACTIVATIONS = typing.get_args(Activation)  # the order is the fused kernel's activation code
+HOMOGENEOUS = ("linear", "relu")  # σ(cx) = cσ(x) for c > 0: a rescaled chain is the same chain
 DTYPES = {"float64": np.float64, "float32": np.float32}
 
 _RESCALE_EVERY = 16  # layers between power-of-two rescalings of unnormalised chains
@@ -73,7 +74,7 @@ def batch_norm(H: np.ndarray, center: bool = False) -> np.ndarray:
 
 @numba.njit(parallel=True, cache=True)
 def _residual_norm_act(z, h, inv_gamma, bn, act, center):  # pragma: no cover - compiled
-    """In place on z (R, d, K, N): z += h/γ_k, BN rows of BN chains, then φ_k."""
+    """In place on z (R, d, K, N): z += h/γ_k, BN rows of BN chains, then φ_k (codes: ``ACTIVATIONS``)."""
     runs, d, chains, n = z.shape
     for rows in numba.prange(runs * d):
         r = rows // d
@@ -98,6 +99,12 @@ def _residual_norm_act(z, h, inv_gamma, bn, act, center):  # pragma: no cover - 
             elif act[k] == 2:
                 for j in range(n):
                     row[j] = math.tanh(row[j])
+            elif act[k] == 3:  # GELU, x Φ(x)
+                for j in range(n):
+                    row[j] = 0.5 * row[j] * (1.0 + math.erf(row[j] / math.sqrt(2.0)))
+            elif act[k] == 4:
+                for j in range(n):
+                    row[j] = math.sin(row[j])
 
 
 def _weight_chunks(keys: np.ndarray, d: int, steps: int, law: str, dtype) -> Iterator[np.ndarray]:
@@ -106,8 +113,7 @@ def _weight_chunks(keys: np.ndarray, d: int, steps: int, law: str, dtype) -> Ite
     buffer = np.empty((per_chunk, len(keys), d * d), dtype)
     for start in range(0, steps, per_chunk):
         length = min(per_chunk, steps - start)
-        chunk = draw(keys, law, length, d * d, first=start, out=buffer[:length])
-        yield chunk.reshape(length, len(keys), d, d)
+        yield matrices(keys, law, length, d, first=start, out=buffer[:length])
 
 
 def run_chains(
@@ -145,7 +151,7 @@ def run_chains(
     bn = np.array([c.norm == "bn" for c in chains])
     act = np.array([ACTIVATIONS.index(c.activation) for c in chains])
     # unnormalised, positively homogeneous chains get rescaled; BN chains need no care
-    rescaled = np.array([not b and c.activation != "tanh" for b, c in zip(bn, chains, strict=True)])
+    rescaled = np.array([not b and c.activation in HOMOGENEOUS for b, c in zip(bn, chains, strict=True)])
 
     def check(layer: int, h: np.ndarray) -> None:
         bad = ~np.isfinite(h).all(axis=(1, 3))  # (R, K)

@@ -20,6 +20,7 @@ import numpy as np
 from bnrank.settings import WeightLaw
 
 LAWS = typing.get_args(WeightLaw)
+ELEMENTWISE = ("gaussian", "uniform")  # the laws ``draw`` makes number by number
 
 _PHI = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -118,8 +119,25 @@ def _fill(out, keys, first, gaussian, ki, wi, fi):  # pragma: no cover - compile
 def draw(keys: np.ndarray, law: str, steps: int, n: int, first: int = 0, out: np.ndarray | None = None) -> np.ndarray:
     """(steps, R, n) i.i.d. zero-mean, unit-variance numbers (Def. 1), n per step: for
     run r, row t holds step ``first + t`` of the run's stream, whatever ``steps`` is."""
-    if law not in LAWS:
-        raise ValueError(f"weight law must be one of {LAWS}, got {law!r}")
+    if law not in ELEMENTWISE:
+        raise ValueError(f"an entry's law must be one of {ELEMENTWISE}, got {law!r}")
     out = np.empty((steps, len(keys), n)) if out is None else out
     _fill(out, keys, first, law == "gaussian", _KI, _WI, _FI)
     return out
+
+
+def matrices(
+    keys: np.ndarray, law: str, steps: int, d: int, first: int = 0, out: np.ndarray | None = None
+) -> np.ndarray:
+    """(steps, R, d, d) weight matrices, step ``first + t`` of run r's stream in row (t, r):
+    i.i.d. entries of ``law``, or for ``orthogonal`` the Haar-distributed Q of the QR of
+    the Gaussian matrix (signs fixed by R's diagonal, Mezzadri 2007) times √d, so that its
+    entries too have unit variance."""
+    if law not in LAWS:
+        raise ValueError(f"weight law must be one of {LAWS}, got {law!r}")
+    flat = draw(keys, "gaussian" if law == "orthogonal" else law, steps, d * d, first, out)
+    w = flat.reshape(steps, len(keys), d, d)
+    if law == "orthogonal":
+        q, r = np.linalg.qr(w)
+        w[...] = q * np.sign(np.diagonal(r, axis1=-2, axis2=-1))[..., None, :] * np.sqrt(d)
+    return w

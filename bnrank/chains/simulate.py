@@ -23,7 +23,7 @@ from bnrank.streams import chain_keys
 NETWORK_NAMES = {"bn": "bn", "none": "vanilla"}
 
 
-def _gaussian(keys: np.ndarray, rows: int, cols: int, dtype: str) -> np.ndarray:
+def gaussian_matrices(keys: np.ndarray, rows: int, cols: int, dtype: str) -> np.ndarray:
     """One standard Gaussian (rows × cols) matrix per run key."""
     return draw(keys, "gaussian", 1, rows * cols)[0].reshape(len(keys), rows, cols).astype(DTYPES[dtype])
 
@@ -47,7 +47,7 @@ def depth_sweep(sweep: DepthSweep, notions: RankNotions, seed: int, dtype: str) 
     ``measure_every`` layers and at the last layer.
     """
     chains = [Chain(norm, act) for act in sweep.activations for norm in ("bn", "none")]
-    x0 = _gaussian(chain_keys("depth_sweep_inputs", seed, sweep.runs), sweep.width, sweep.batch, dtype)
+    x0 = gaussian_matrices(chain_keys("depth_sweep_inputs", seed, sweep.runs), sweep.width, sweep.batch, dtype)
     record = sorted({*range(0, sweep.layers + 1, sweep.measure_every), sweep.layers})
     index = {
         "network": [NETWORK_NAMES[c.norm] for c in chains],
@@ -105,18 +105,27 @@ def width_sweep(
     return (pd.DataFrame(t).assign(d=width) for t in (ranks, stats))
 
 
+def nearly_collinear(
+    signs: np.ndarray, inputs: np.ndarray, noise_keys: np.ndarray, width: int, batch: int, noise: float, dtype: str
+) -> np.ndarray:
+    """X = x gᵀ + √noise · E (R, width, batch), one per run key: random signs x ∈ {±1}^width
+    (stream ``signs``), standard Gaussian g ∈ R^batch (``inputs``) and E (``noise_keys``), so
+    that XXᵀ/batch ≈ x xᵀ + noise · I: almost rank one. The inputs of Figs 3b and 14."""
+    x = np.sign(draw(signs, "uniform", 1, width)[0])[:, :, None]
+    collinear = x * gaussian_matrices(inputs, 1, batch, dtype)
+    return collinear + np.sqrt(noise) * gaussian_matrices(noise_keys, width, batch, dtype)
+
+
 def spectrum(spectrum: Spectrum, seed: int, dtype: str) -> pd.DataFrame:
     """Fig 3b: the ``top`` eigenvalues of M_ℓ, ℓ = 0..layers, from nearly collinear inputs.
 
-    Input per run: X = x gᵀ + √noise · E (N = d) with random signs x ∈ {±1}^d and
-    standard Gaussian g and E, so that XXᵀ/N ≈ x xᵀ + noise · I: almost rank one, with
-    unit diagonal. X is batch-normalised before layer 0, like every later layer.
+    Input per run: ``nearly_collinear`` with N = d, so that XXᵀ/N ≈ x xᵀ + noise · I:
+    almost rank one, with unit diagonal. X is batch-normalised before layer 0, like every
+    later layer.
     """
     s = spectrum
-    signs = np.sign(draw(chain_keys("spectrum_signs", seed, s.runs), "uniform", 1, s.width)[0])[:, :, None]
-    collinear = signs * _gaussian(chain_keys("spectrum_inputs", seed, s.runs), 1, s.width, dtype)
-    noise = np.sqrt(s.noise) * _gaussian(chain_keys("spectrum_noise", seed, s.runs), s.width, s.width, dtype)
-    x0 = batch_norm(collinear + noise, s.center)
+    keys = [chain_keys(p, seed, s.runs) for p in ("spectrum_signs", "spectrum_inputs", "spectrum_noise")]
+    x0 = batch_norm(nearly_collinear(*keys, s.width, s.width, s.noise, dtype), s.center)
     rows = []
     chain = Chain("bn", "linear", s.gamma)
     keys = chain_keys("spectrum_weights", seed, s.runs)

@@ -34,7 +34,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from bnrank.claims.chains import fig2, fig3, fig8, fig9, loglog_slope
+from bnrank.claims.chains import fig2, fig3, fig8, fig9, fig14, fig15, fig16, loglog_slope
 from bnrank.claims.cnn import breaking_bn, fig7, fig10
 from bnrank.claims.common import COLUMNS, STATUSES
 from bnrank.claims.mlp import fig1, fig4, fig6, fig11, kendall_tau
@@ -54,6 +54,9 @@ __all__ = [
     "fig9",
     "fig10",
     "fig11",
+    "fig14",
+    "fig15",
+    "fig16",
     "kendall_tau",
     "loglog_slope",
     "summary",

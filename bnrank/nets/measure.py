@@ -19,8 +19,9 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor
 
+from bnrank.activations import ACTIVATIONS
 from bnrank.nets.init import Architecture
-from bnrank.nets.mlp import ACTIVATIONS, HEAD, depths, forward, inverse_rank_bound, rows
+from bnrank.nets.mlp import HEAD, depths, forward, inverse_rank_bound, rows
 from bnrank.rank import rank_notions
 from bnrank.settings import Measurement
 

@@ -20,11 +20,11 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from bnrank.activations import ACTIVATIONS
 from bnrank.nets.init import Architecture
 
 BN_EPS = 1e-5
 BN_MOMENTUM = 0.1
-ACTIVATIONS = {"relu": torch.relu, "tanh": torch.tanh, "linear": lambda x: x}
 HEAD = "out_"  # prefix of the output layers' names in a stack
 
 
