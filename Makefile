@@ -65,6 +65,7 @@ bench: install  # --output: each into results/bench/<name>.json (bnrank.paths.be
 	$(PY) benchmarks/rank_notions.py --output
 	$(PY) benchmarks/packing.py --output
 	$(PY) benchmarks/packing.py --experiment fig4 --configfile presets/quick.yaml --output
+	$(PY) benchmarks/beyond.py --output
 
 # prepares the data sets it lacks with snakemake (offline: CIFAR-10's experiments are timed on its stand-in, and say so)
 gpu-check: install

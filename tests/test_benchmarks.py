@@ -159,3 +159,18 @@ def test_gpu_check_runs_on_a_cpu_when_allowed_and_refuses_without_a_gpu(tmp_path
     assert spent.returncode == 0, spent.stderr
     skipped = json.loads(broke.read_text())["skipped"]
     assert [s["step"] for s in skipped] == ["cuda tests", "fig1"] and "budget" in skipped[0]["why"]
+
+
+@pytest.mark.slow
+def test_beyond_benchmark_times_each_job_in_a_fresh_process(tmp_path):
+    """benchmarks/beyond.py: a row per simulation job, with its time and the peak memory of
+    the process that ran it (a fresh one per job, so a job's memory is its own)."""
+    out = tmp_path / "beyond.json"
+    script = [sys.executable, str(REPO / "benchmarks" / "beyond.py"), "--configfile", "presets/quick.yaml"]
+    done = subprocess.run([*script, "--quick", "--output", str(out)], capture_output=True, text=True, cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    record = json.loads(out.read_text())
+    assert record["command"] == "python benchmarks/beyond.py --configfile presets/quick.yaml"
+    [row] = record["rows"]
+    assert row["figure"] == "fig14" and row["seconds"] > 0 and row["table_rows"] > 0
+    assert 0 < row["peak_memory_mb"] < 64 * 1024

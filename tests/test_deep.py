@@ -106,3 +106,27 @@ def test_the_mean_field_quantities_agree_with_closed_forms():
     assert bn_linear_gradient_rate(8) == pytest.approx(1.2) and bn_relu_gradient_rate_limit() > 1
     with pytest.raises(ValueError, match="more than 3"):
         bn_linear_gradient_rate(3)
+
+
+def test_one_more_activation_is_one_function(monkeypatch):
+    """The README's recipe: an entry of ``ACTIVATIONS`` is all the engine, the quadrature and
+    the isometry chains need (the config's enum and ``Activation`` only name it)."""
+    from bnrank.activations import ACTIVATIONS
+    from bnrank.chains.isometry import hermite_constants, isometry
+    from bnrank.settings import Isometry
+
+    monkeypatch.setitem(ACTIVATIONS, "softplus", torch.nn.functional.softplus)
+    constants = hermite_constants("softplus")
+    assert 0 < constants["beta"] < 1 and constants["gaussian_mean"] > 0  # non-linear, not centred
+    settings = Isometry(
+        width=32,
+        samples=3,
+        layers=4,
+        runs=2,
+        noise=1.0,
+        norms=("ln", "rms"),
+        activations=("softplus",),
+        weights="gaussian",
+    )
+    table = isometry(settings, seed=0, dtype="float64")
+    assert set(table["activation"]) == {"softplus"} and table["neg_log_isometry"].notna().all()
