@@ -1,7 +1,7 @@
 """Fig 14 (beyond the paper): the orthogonality gap of deep random chains with and without BN.
 
 Daneshmand, Joudaki & Bach, "Batch normalization orthogonalizes representations in deep
-random networks" (NeurIPS 2021), Sec. 3: for a representation H of n samples (d features ×
+random networks" (NeurIPS 2021): for a representation H of n samples (d features ×
 n samples) the orthogonality gap is
 
     V(H) = ‖ HᵀH / ‖H‖²_F − I_n / n ‖_F,
@@ -9,7 +9,7 @@ n samples) the orthogonality gap is
 0 for orthogonal samples of equal norm and √(1 − 1/n), its largest value, for collinear
 ones. With M = H Hᵀ / n, ‖HᵀH‖_F = ‖H Hᵀ‖_F and ‖H‖²_F = tr(H Hᵀ), so
 V(H)² = 1/r(H) − 1/n with r(H) = tr(M)² / ‖M‖²_F, the ``lower_bound`` rank notion of
-``bnrank.rank`` (Lemma 1 of the reproduced paper). Their Theorem 1: through BN (without
+``bnrank.rank`` (Lemma 1 of the reproduced paper). Their main theorem: through BN (without
 centring) and Gaussian linear layers, V decays with depth until it levels off at a value
 that shrinks with the width d.
 """
@@ -28,7 +28,7 @@ from bnrank.streams import chain_keys
 
 
 def orthogonality_gap(H: Tensor) -> Tensor:
-    """V(H) = ‖HᵀH/‖H‖²_F − I_n/n‖_F for H (..., d, n), over the leading dimensions (Sec. 3)."""
+    """V(H) = ‖HᵀH/‖H‖²_F − I_n/n‖_F for H (..., d, n), over the leading dimensions (their definition)."""
     gram = H.mT @ H
     n = gram.shape[-1]
     eye = torch.eye(n, dtype=H.dtype, device=H.device)
@@ -42,7 +42,7 @@ def max_gap(n: int) -> float:
 
 def orthogonality(settings: Orthogonality, seed: int, dtype: str) -> pd.DataFrame:
     """Fig 14: V(H_ℓ), ℓ = 0..layers, of chains H_{ℓ+1} = N(σ(W_ℓ H_ℓ)) (``order``), one per
-    (normalisation, activation), at every width; Daneshmand et al. (2021), Sec. 3 and Theorem 1.
+    (normalisation, activation), at every width; Daneshmand et al. (2021).
 
     Per run and width, the n = ``batch`` inputs are nearly collinear,
     X = x gᵀ + √noise · E (``bnrank.chains.simulate.nearly_collinear``), and every chain of

@@ -235,7 +235,7 @@ def fig14(
 ) -> list[dict]:
     """Without normalisation the gap stays at its maximum √(1 − 1/n); with BN it falls
     within ``early_layer`` layers and levels off at a value ∝ d^slope (Daneshmand et al.
-    2021, Theorem 1), per (normalisation, activation)."""
+    2021), per (normalisation, activation)."""
     rows = []
     a, b = table[table["panel"] == "a"], table[table["panel"] == "b"]
     mean = a.groupby(["norm", "activation", "d", "layer"])["gap"].mean()
@@ -282,8 +282,9 @@ def fig14(
         rows.append(
             claim(
                 name=f"bn_level_shrinks_like_d^-1/2[{chain}]",
-                paper='Daneshmand et al. 2021, Sec. 1: the orthogonality gap "decays exponentially with the network '
-                'depth and stabilizes around a term inversely related to the network width" (Theorem 1)',
+                paper='Daneshmand et al. 2021, abstract: "the deviation of the representations from orthogonality '
+                'rapidly decays with depth up to a term inversely proportional to the network width" (for V², so V '
+                "goes like d^-1/2)",
                 measured=f"{chain}: log-log slope against d of the level (the mean gap from layer "
                 f"{int(levels['level_from_layer'].iloc[0])} on)",
                 value=fitted,
@@ -323,7 +324,7 @@ def fig15(
         rows.append(
             claim(
                 name=f"linear_rate_is_mean_field[B={batch}]",
-                paper=f"{yang}; Sec. 3, linear BN networks: by (B − 2)/(B − 3) per layer",
+                paper=f"{yang}; its mean field for linear BN networks: by (B − 2)/(B − 3) per layer",
                 measured=f"linear, B={batch}: relative error of the mean fitted ln rate to ln((B−2)/(B−3))",
                 value=error,
                 comparison=within(-rate_tolerance, rate_tolerance),
@@ -339,7 +340,7 @@ def fig15(
         rows.append(
             claim(
                 name="relu_rate_tends_to_pi_over_pi_minus_1",
-                paper=f"{yang}; Sec. 3, ReLU after BN: by π/(π − 1) per layer as B → ∞",
+                paper=f"{yang}; its mean field for ReLU after BN: by π/(π − 1) per layer as B → ∞",
                 measured=f"ReLU, largest B={largest}: relative error of the mean fitted ln rate to ln(π/(π−1))",
                 value=error,
                 comparison=within(-rate_tolerance, rate_tolerance),
@@ -351,7 +352,7 @@ def fig15(
         rows.append(
             claim(
                 name="relu_rate_falls_with_batch",
-                paper=f"{yang}; Sec. 3: the rate falls with the batch size B towards its B → ∞ limit",
+                paper=f"{yang}; its mean field: the rate falls with the batch size B towards its B → ∞ limit",
                 measured="ReLU: the largest rise of the mean fitted ln rate from one batch size to the next",
                 value=steps.max() if len(steps) else None,
                 comparison=below(0),
@@ -423,7 +424,8 @@ def fig16(table: pd.DataFrame, rate_tolerance: float, min_kept_fraction: float) 
             rows.append(
                 claim(
                     name=f"no_isometry[{norm},{act}]",
-                    paper=f"{_ISOMETRY}, Sec. 4: the isometry bias needs a non-linear σ and centring ({why})",
+                    paper=f'{_ISOMETRY}, abstract: layer normalization "in conjunction with activation layers" '
+                    f"biases the Gram matrix towards the identity: not without a non-linear σ and centring ({why})",
                     measured=f"{norm}/{act}: mean −log I at the last layer over layer 1's",
                     value=kept,
                     comparison=at_least(min_kept_fraction),
@@ -436,8 +438,9 @@ def fig16(table: pd.DataFrame, rate_tolerance: float, min_kept_fraction: float) 
         rows.append(
             claim(
                 name=f"rate_is_beta_squared[{norm},{act}]",
-                paper=f"{_ISOMETRY}, Theorem 3: −log I decays geometrically in depth at a rate set by β_σ "
-                "(β_σ² per layer near isometry: our derivation, docs/figures.md §7)",
+                paper=f'{_ISOMETRY}, abstract: "biases the Gram matrix [...] towards the identity matrix at an '
+                "exponential rate with depth [...] We quantify this rate using the Hermite expansion of the activation "
+                'function" (β_σ² per layer near isometry: our derivation, docs/figures.md §7)',
                 measured=f"{norm}/{act}: fitted factor per layer of the mean −log I, {window}",
                 value=r["rate"],
                 comparison=within(target - rate_tolerance, target + rate_tolerance),
