@@ -80,25 +80,6 @@ Purpose = Literal[
 ]
 PURPOSES: tuple[str, ...] = typing.get_args(Purpose)
 
-NAMED = (
-    "cnn_init",
-    "cnn_epoch_plan",
-    "random_images",
-    "gradients_inputs",
-    "gradients_readout",
-    "gradients_weights",
-    "gradients_remedy_inputs",
-    "gradients_remedy_readout",
-    "gradients_remedy_weights",
-    "orthogonality_signs",
-    "orthogonality_inputs",
-    "orthogonality_noise",
-    "orthogonality_weights",
-    "isometry_signs",
-    "isometry_inputs",
-    "isometry_noise",
-    "isometry_weights",
-)
 # The layouts of the streams made before purposes had names, each (seed, index) → its
 # SeedSequence; the numbers in them are part of the layout, not purposes of their own.
 KEPT: dict[str, Callable[[RunSeed, tuple[int, ...]], np.random.SeedSequence]] = {
@@ -113,6 +94,7 @@ KEPT: dict[str, Callable[[RunSeed, tuple[int, ...]], np.random.SeedSequence]] = 
     "spectrum_noise": lambda s, i: np.random.SeedSequence(s.base, spawn_key=(4, 2, s.run)),
     "spectrum_weights": lambda s, i: np.random.SeedSequence(s.base, spawn_key=(4, 3, s.run)),
 }
+NAMED = tuple(p for p in PURPOSES if p not in KEPT)  # every purpose since: the name in the seed
 _PROBE = 7  # the probe's layout (base seed, 7): one probe per base seed, shared by every run
 
 
