@@ -13,8 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from bnrank.chains.isometry import floor, hermite_constants
-from bnrank.chains.mean_field import bn_linear_gradient_rate, bn_relu_gradient_rate_limit
+from bnrank.chains.mean_field import bn_linear_gradient_rate, bn_relu_gradient_rate_limit, floor, hermite_constants
 from bnrank.chains.theory import ergodic_average, lemma13_bound, regularity_constant
 from bnrank.claims.chains import log_slope, loglog_slope
 from bnrank.rank import notion_column

@@ -112,7 +112,8 @@ def test_one_more_activation_is_one_function(monkeypatch):
     """The README's recipe: an entry of ``ACTIVATIONS`` is all the engine, the quadrature and
     the isometry chains need (the config's enum and ``Activation`` only name it)."""
     from bnrank.activations import ACTIVATIONS
-    from bnrank.chains.isometry import hermite_constants, isometry
+    from bnrank.chains.isometry import isometry
+    from bnrank.chains.mean_field import hermite_constants
     from bnrank.settings import Isometry
 
     monkeypatch.setitem(ACTIVATIONS, "softplus", torch.nn.functional.softplus)

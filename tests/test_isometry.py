@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 import torch
 
-from bnrank.chains.isometry import floor, hermite_constants, isometry, isometry_gap
+from bnrank.chains.isometry import isometry, isometry_gap
+from bnrank.chains.mean_field import floor, hermite_constants
 from bnrank.settings import Isometry
 from bnrank.tables import geometric_rate
 

@@ -123,6 +123,7 @@ def figures_reading(*artefacts: str) -> list[str]:
 
 
 CHAIN_FIGURES = figures_reading("depth_sweep", "width_ranks", "width_moments", "spectrum")
+BEYOND_FIGURES = figures_reading("orthogonality", "gradients", "isometry")
 CNN_FIGURES = figures_reading("cnn_logs")
 
 
@@ -331,7 +332,7 @@ def test_quick_preset_end_to_end(quick_run):
     assert (public["input_scale"] == "raw").all() and public["r_pre_after_pretraining"].notna().all()
     fig10 = pd.read_csv(paths.table("fig10"))
     assert list(fig10["variant"].unique()) == ["bn", "none", "none_lr100", "none_random"]  # fig10.table.show
-    assert set(fig10["seed"]) == {0, 1} and set(fig10["iteration"]) == {0, 25, 50}
+    assert set(fig10["seed"]) == {0, 1} and set(fig10["iteration"]) == {0, 10, 20}  # tests/short_run.yaml: 20, every 10
     assert (fig10.loc[fig10["variant"] == "none_lr100", "lr"] == 1.0).all()  # 100 × 0.01
     fig13 = pd.read_csv(paths.table("fig13"))
     assert (fig13["architecture"] == "resnet50").all() and (fig13["width"] == 0.125).all()
@@ -418,13 +419,17 @@ def test_changing_one_setting_reruns_only_its_jobs(quick_run, quick_repo, tmp_pa
             "bnrank/nets/cnn_train.py",
             lambda config: {"train_cnn": cnn_jobs(config, *CNN_FIGURES), **figure_jobs(CNN_FIGURES)},
         ),
-        (  # the chain engine: every simulation (one job per width of the width sweep) and the chain figures
+        (  # the chain engine, which the deep chains import too: every simulation (one job per width of
+            # the width sweep) and the chain figures, the paper's and those beyond it
             "bnrank/chains/chain.py",
             lambda config: {
                 "simulate_depth_sweep": 1,
                 "simulate_width_sweep": len(config["chains"]["width_sweep"]["widths"]),
                 "simulate_spectrum": 1,
-                **figure_jobs(CHAIN_FIGURES),
+                "simulate_orthogonality": 1,
+                "simulate_gradients": 1,
+                "simulate_isometry": 1,
+                **figure_jobs(CHAIN_FIGURES + BEYOND_FIGURES),
             },
         ),
     ],

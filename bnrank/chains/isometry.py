@@ -20,9 +20,7 @@ import pandas as pd
 import torch
 from torch import Tensor
 
-from bnrank.activations import ACTIVATIONS
 from bnrank.chains.deep import NORMALISATIONS, Layer, propagate
-from bnrank.chains.mean_field import gaussian_expectation, nonlinearity_strength
 from bnrank.chains.simulate import nearly_collinear
 from bnrank.rank import eigenvalues
 from bnrank.settings import Isometry
@@ -74,18 +72,3 @@ def isometry(isometry: Isometry, seed: int, dtype: str) -> pd.DataFrame:
             "n": s.samples,
         }
     )
-
-
-def floor(width: int, samples: int) -> float:
-    """(n − 1)/(2d): −log I of n samples with unit norms whose correlations are independent
-    N(0, 1/d), the level sampling noise at width d keeps a chain above
-    (−log I ≈ Σ_{i<j} ρ_ij² / n near isometry; docs/figures.md §7, Fig 16)."""
-    return (samples - 1) / (2 * width)
-
-
-def hermite_constants(activation: str) -> dict[str, float]:
-    """σ's Gaussian mean c₀ = E σ(z) (what RMSNorm keeps and LayerNorm's centring removes),
-    its non-linearity strength β_σ (``mean_field.nonlinearity_strength``) and β_σ², the
-    rate per layer of −log I near isometry under LayerNorm (docs/figures.md §7, Fig 16)."""
-    beta = nonlinearity_strength(activation)
-    return {"gaussian_mean": gaussian_expectation(ACTIVATIONS[activation]), "beta": beta, "beta_squared": beta**2}
