@@ -4,8 +4,8 @@ munged, slurmctld and slurmd run as child processes of the test, on free ports, 
 file they write (munge key and socket, slurm.conf, state, spool, logs, pid files) in one
 temporary folder; ``Cluster.env`` (``SLURM_CONF``, ``PATH``) points Slurm's commands, and
 the jobs they start, at it. ``Cluster.stop`` ends the daemons by their process ids and removes the
-folder. The node's GPUs exist in Slurm's books only (gres backed by /dev/null and /dev/zero):
-a job asking ``--gpus=1`` gets ``CUDA_VISIBLE_DEVICES=0`` (or 1) and runs on the CPU.
+folder. The node's GPUs exist in Slurm's books only (gres backed by /dev/null, /dev/zero and
+/dev/full): a job asking ``--gpus=1`` gets ``CUDA_VISIBLE_DEVICES=0`` (or 1, 2) and runs on the CPU.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pathlib import Path
 
 PACKAGES = ("slurm-wlm", "munge")
 COMMANDS = ("munged", "slurmctld", "slurmd", "sbatch", "squeue", "sinfo", "scontrol", "scancel", "srun")
-DEVICES = ("/dev/null", "/dev/zero")  # stand-ins for GPU device files: the node's GPUs, at most two
+DEVICES = ("/dev/null", "/dev/zero", "/dev/full")  # stand-ins for GPU device files: the node's GPUs, at most three
 OPT_OUT = "BNRANK_SKIP_SLURM"  # set (to anything) to skip the Slurm tests
 
 

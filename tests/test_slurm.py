@@ -1,13 +1,21 @@
 """The Slurm profile, profiles/slurm, on a real single-node Slurm cluster started here
 (tests/slurm_cluster.py): a chain figure and a training figure run as Slurm jobs, the training
 jobs each with a GPU and side by side, and give the tables of a local run; a partition the
-cluster lacks fails at once with Slurm's message. Needs root on Linux (apt-get installs
-slurm-wlm and munge when missing); BNRANK_SKIP_SLURM=1 skips it."""
+cluster lacks fails at once with Slurm's message; a training job past its time limit is
+reported and resumes. Needs root on Linux (apt-get installs slurm-wlm and munge when
+missing); BNRANK_SKIP_SLURM=1 skips it.
+
+These runs mostly wait: Slurm checks time limits every 30 s, and the plugin checks the jobs'
+states 10 s later each time than the time before while none has finished. So runs that do
+not depend on each other run side by side: the time-limit test's runs start before the
+module's first test (``timed_out``), and a local run beside the Slurm run it is compared with."""
 
 from __future__ import annotations
 
 import os
 import re
+import subprocess
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -20,7 +28,7 @@ import yaml
 
 from bnrank.paths import Paths
 from tests import slurm_cluster
-from tests.conftest import QUICK, REPO, snakemake
+from tests.conftest import QUICK, REPO, Background, snakemake, start_snakemake
 
 PROFILE = REPO / "profiles" / "slurm"
 RUN = (QUICK, REPO / "tests" / "slurm_quick.yaml")
@@ -36,13 +44,80 @@ pytestmark = pytest.mark.skipif(UNAVAILABLE is not None, reason=f"no local Slurm
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[slurm_cluster.Cluster]:
-    """A node with two GPUs and room for the profile's largest jobs, four at a time."""
+    """A node with three GPUs and room for the profile's largest jobs, six at a time: the
+    figures test's jobs, up to five at once and two of them training, run beside the
+    time-limit test's training job (``timed_out``)."""
     slurm_cluster.install()
     profile = yaml.safe_load((PROFILE / "config.yaml").read_text())
     largest = max(r["mem_mb"] for r in [profile["default-resources"], *profile["set-resources"].values()])
-    running = slurm_cluster.start(cpus=max(os.cpu_count() or 1, 4), memory_mb=4 * largest, gpus=2)
+    running = slurm_cluster.start(cpus=max(os.cpu_count() or 1, 6), memory_mb=6 * largest, gpus=3)
     yield running
     running.stop()
+
+
+TIME_LIMIT_TEST = "test_a_job_killed_for_time_is_reported_and_resumes_from_its_checkpoint"
+METRICS = Paths("results/quick", "").metrics("fig1", "bn", "selection")  # the first of its two stages
+
+
+class TimedOut:
+    """The time-limit test's two runs from one folder, one after the other in the background:
+    ``first`` given the site's profile ``profile`` and Slurm's environment ``env``, then,
+    as soon as it has ended, the same target again on this machine."""
+
+    def __init__(self, folder: Path, configfiles: tuple[Path, ...], profile: tuple[str, ...], env: dict[str, str]):
+        self.folder, self.configfiles = folder, configfiles
+        self.first = start_snakemake(folder, *profile, METRICS, configfiles=configfiles, env=env)
+        self.checkpoint_left = False  # whether the first run left the job's checkpoint
+        self.again: Background | None = None
+        self._lock, self._stopping = threading.Lock(), False
+        self._thread = threading.Thread(target=self._run_again)
+        self._thread.start()
+
+    def _run_again(self) -> None:
+        self.first.process.wait()
+        checkpoint = self.folder / Paths("results/quick", "").checkpoint("fig1", "bn", "selection")
+        self.checkpoint_left = checkpoint.exists()  # (a finished job removes it)
+        with self._lock:
+            if not self._stopping:
+                self.again = start_snakemake(self.folder, METRICS, configfiles=self.configfiles)
+
+    def wait(self) -> tuple[subprocess.CompletedProcess, subprocess.CompletedProcess]:
+        """The outcomes of the two runs, once both have ended."""
+        self._thread.join()
+        assert self.again is not None
+        return self.first.wait(), self.again.wait()
+
+    def close(self) -> None:
+        """Stops the runs that have not ended (no second run starts after this), and removes their output."""
+        with self._lock:
+            self._stopping = True
+        self.first.stop()
+        self._thread.join()
+        for run in filter(None, (self.first, self.again)):
+            run.close()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def timed_out(cluster, tmp_path_factory, request) -> Iterator[TimedOut | None]:
+    """The time-limit test's runs, started before the module's first test: they run beside the
+    other tests, and the time-limit test waits for them. None where that test is not run."""
+    if not any(item.name == TIME_LIMIT_TEST for item in request.session.items):
+        yield None
+        return
+    folder = tmp_path_factory.mktemp("time_limit")
+    short = site_profile(folder, lambda p: p["set-resources"]["train"].update(runtime=1))
+    long = folder / "long.yaml"  # one training job of two minutes or more on a 2-core CPU
+    long.write_text(  # a checkpoint every 5 s, so that one is written before Slurm's kill
+        yaml.safe_dump(
+            {"training": {"checkpoint_seconds": 5}, "experiments": {"fig1": {"depths": [4], "epochs": 5000}}}
+        )
+    )
+    (folder / "run").mkdir()
+    runs = TimedOut(folder / "run", (*RUN, long), ("--profile", str(short), *NO_ACCOUNTING), cluster.env)
+    try:
+        yield runs
+    finally:
+        runs.close()
 
 
 def submitted(output: str) -> list[tuple[str, str]]:
@@ -73,15 +148,17 @@ def site_profile(folder: Path, edit: Callable[[dict], None]) -> Path:
 def test_figures_run_as_slurm_jobs_and_match_a_local_run(cluster, tmp_path: Path):
     for workdir in ("slurm", "local"):
         (tmp_path / workdir).mkdir()
-    on_slurm = snakemake(
-        tmp_path / "slurm",
-        *("--profile", str(PROFILE), *NO_ACCOUNTING, "--slurm-keep-successful-logs", *TARGETS),
-        configfiles=RUN,
-        env=cluster.env,
-    )
+    # the local run beside the Slurm run, on the cores its jobs leave
+    with start_snakemake(tmp_path / "local", *TARGETS, configfiles=RUN, nice=10) as local_run:
+        on_slurm = snakemake(
+            tmp_path / "slurm",
+            *("--profile", str(PROFILE), *NO_ACCOUNTING, "--slurm-keep-successful-logs", *TARGETS),
+            configfiles=RUN,
+            env=cluster.env,
+        )
+        local = local_run.wait()
     log = on_slurm.stdout + on_slurm.stderr
     assert on_slurm.returncode == 0, log[-5000:] + cluster.logs()
-    local = snakemake(tmp_path / "local", *TARGETS, configfiles=RUN)
     assert local.returncode == 0, local.stderr[-3000:]
 
     # every job went through sbatch: one Slurm job per job of the local run, each with its log;
@@ -126,21 +203,11 @@ def test_a_missing_partition_fails_at_once_with_slurms_message(cluster, tmp_path
     assert "invalid partition specified: nosuch" in done.stdout + done.stderr, done.stderr[-3000:]
 
 
-def test_a_job_killed_for_time_is_reported_and_resumes_from_its_checkpoint(cluster, tmp_path: Path):
+def test_a_job_killed_for_time_is_reported_and_resumes_from_its_checkpoint(timed_out: TimedOut):
     """A training job longer than its runtime (1 minute): Slurm ends it, Snakemake names the
-    job, and run again it goes on from its last epoch."""
-    short = site_profile(tmp_path, lambda p: p["set-resources"]["train"].update(runtime=1))
-    long = tmp_path / "long.yaml"  # one training job of two minutes or more on a 2-core CPU
-    long.write_text(  # a checkpoint every 5 s, so that one is written before Slurm's kill
-        yaml.safe_dump(
-            {"training": {"checkpoint_seconds": 5}, "experiments": {"fig1": {"depths": [4], "epochs": 5000}}}
-        )
-    )
-    metrics = Paths("results/quick", "").metrics("fig1", "bn", "selection")  # the first of its two stages
-    (tmp_path / "run").mkdir()
-    killed = snakemake(
-        tmp_path / "run", "--profile", str(short), *NO_ACCOUNTING, metrics, configfiles=(*RUN, long), env=cluster.env
-    )
+    job, and run again it goes on from its last epoch. The runs are ``timed_out``'s."""
+    killed, again = timed_out.wait()
+    run, metrics = timed_out.folder, METRICS
     log = killed.stdout + killed.stderr
     assert killed.returncode != 0
     error = re.search(r"^Error in rule train:\n(.*?)\n\n", log, re.M | re.S)
@@ -151,13 +218,11 @@ def test_a_job_killed_for_time_is_reported_and_resumes_from_its_checkpoint(clust
     assert "logs/train/fig1_bn_selection.log" in error[1] and metrics in error[1], error[1]
     wildcards = "experiment=fig1, variant=bn, stage=selection"
     assert re.search(rf"^rule train:\n.*?^    wildcards: {wildcards}$", log, re.M | re.S)
-    checkpoint = tmp_path / "run" / Paths("results/quick", "").checkpoint("fig1", "bn", "selection")
-    assert checkpoint.exists()
+    assert timed_out.checkpoint_left
     # run again (here on this machine: the plugin's status checks, ever further apart, would
     # only add waiting) from the same folder, which holds the checkpoint as a cluster's shared one would
-    again = snakemake(tmp_path / "run", metrics, configfiles=(*RUN, long))
     assert again.returncode == 0, (again.stdout + again.stderr)[-5000:]
-    train_log = (tmp_path / "run" / Paths("results/quick", "").log("train", "fig1_bn_selection")).read_text()
+    train_log = (run / Paths("results/quick", "").log("train", "fig1_bn_selection")).read_text()
     resumed = re.search(r"resumed from \S+ at epoch (\d+)", train_log)
     assert resumed and int(resumed[1]) > 0, train_log[-2000:]
-    assert len(pd.read_csv(tmp_path / "run" / metrics)["epoch"].unique()) == 5001  # epochs 0..5000, each once
+    assert len(pd.read_csv(run / metrics)["epoch"].unique()) == 5001  # epochs 0..5000, each once
