@@ -474,10 +474,11 @@ def fig15(table: pd.DataFrame) -> Figure:
 
 def fig16(table: pd.DataFrame) -> Figure:
     """(a) −log I(G) against depth, one colour per activation, LayerNorm solid and RMSNorm
-    dashed, with the width's floor; (b) each chain's fitted rate per layer against β_σ²,
-    with the diagonal the LayerNorm rates should lie on."""
+    dashed, LayerNorm's d → ∞ correlation map dotted, with the width's floor; (b) each
+    chain's fitted rate per layer against β_σ², the correlation map's rate over the same
+    layers (crosses), and the diagonal where the rates would equal β_σ²."""
     plt, sns = _pyplot()
-    fig, (ax_a, ax_b) = plt.subplots(1, 2, figsize=(12, 4.6))
+    fig, (ax_a, ax_b) = plt.subplots(1, 2, figsize=(12, 5.4))
     a, b = table[table["panel"] == "a"], table[table["panel"] == "b"]
     names = {act: ACTIVATION_NAMES[act] for act in a["activation"].unique()}
     palette = dict(zip(names.values(), sns.color_palette("tab10", len(names)), strict=True))
@@ -493,14 +494,19 @@ def fig16(table: pd.DataFrame) -> Figure:
         errorbar=None,
         ax=ax_a,
     )
-    ax_a.axhline(a["floor"].iloc[0], ls=":", color="grey", label="floor (n−1)/(2d)")
+    mean_field = curves[curves["norm"] == "ln"].groupby(["activation", "layer"])["mean_field"].mean()
+    for name, curve in mean_field.groupby(level="activation"):
+        ax_a.plot(curve.index.get_level_values("layer"), curve.to_numpy(), lw=0.8, ls=":", color=palette[name])
+    ax_a.plot([], [], lw=0.8, ls=":", color="black", label="LN, d → ∞ correlation map")
+    ax_a.axhline(a["floor"].iloc[0], ls="-.", color="grey", label="floor (n−1)/(2d)")
     ax_a.set(
         yscale="log",
         xlabel="layer ℓ",
         ylabel="−log I(G_ℓ), mean over runs (log)",
         title=f"(a) isometry gap, d = {int(a['d'].iloc[0])}, n = {int(a['n'].iloc[0])}",
     )
-    ax_a.legend(fontsize="small", ncols=2)
+    ax_a.set_ylim(bottom=a["floor"].iloc[0] / 10)  # the d → ∞ curves fall on towards 0
+    ax_a.legend(fontsize="small", ncols=4, loc="upper center", bbox_to_anchor=(0.5, -0.14))
     for (norm, act), r in b.set_index(["norm", "activation"]).iterrows():
         ax_b.scatter(
             r["beta_squared"],
@@ -510,6 +516,8 @@ def fig16(table: pd.DataFrame) -> Figure:
             facecolors="none" if norm == "rms" else palette[names[act]],
             label=f"{names[act]} ({norm})",
         )
+        ax_b.scatter(r["beta_squared"], r["mean_field_rate"], color=palette[names[act]], marker="x", s=25)
+    ax_b.scatter([], [], color="black", marker="x", s=25, label="correlation map, same layers")
     ax_b.plot([0, 1.05], [0, 1.05], ls="--", color="grey", label="rate = β_σ²")
     ax_b.set(
         xlabel="β_σ² (Hermite coefficients, by quadrature)",

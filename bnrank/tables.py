@@ -347,20 +347,27 @@ def fig16(isometry: pd.DataFrame, fit_from: int, floor_factor: float) -> pd.Data
     """Panel a: −log I(G) per (normalisation, activation, run, layer), with the width's
     floor (n−1)/(2d); panel b: per chain, the rate per layer of the mean over runs
     (``geometric_rate`` from layer ``fit_from`` while it exceeds ``floor_factor``
-    × the floor), beside σ's β_σ², c₀ (by quadrature) and the mean −log I at layer 1 and
-    at the last layer (Joudaki et al. 2023; docs/figures.md §7, Fig 16)."""
+    × the floor) and ``mean_field_rate``, the same fit of the mean over runs of the d → ∞
+    correlation map's −log I (column ``mean_field``) over the same layers, beside σ's β_σ²,
+    c₀ (by quadrature) and the mean −log I at layer 1 and at the last layer (Joudaki et al.
+    2023; docs/figures.md §7, Fig 16)."""
     d, n = int(isometry["d"].iloc[0]), int(isometry["n"].iloc[0])
     level = floor(d, n)
     a = isometry.assign(panel="a", floor=level)
     rows = []
     for (norm, act), chain in isometry.groupby(["norm", "activation"], sort=False):
-        mean = chain.groupby("layer")["neg_log_isometry"].mean()
-        rate, first, last = geometric_rate(mean.index.to_numpy(), mean.to_numpy(), fit_from, floor_factor * level)
+        mean = chain.groupby("layer")[["neg_log_isometry", "mean_field"]].mean()
+        measured = mean["neg_log_isometry"]
+        rate, first, last = geometric_rate(mean.index.to_numpy(), measured.to_numpy(), fit_from, floor_factor * level)
+        window = mean.loc[first:last, "mean_field"]
+        mean_field_rate = math.exp(log_slope(window.index.to_numpy(), window.to_numpy())) if last > first else math.nan
         rows.append(
-            {"panel": "b", "norm": norm, "activation": act, "rate": rate, "fit_first": first, "fit_last": last}
+            {"panel": "b", "norm": norm, "activation": act, "rate": rate, "mean_field_rate": mean_field_rate}
+            | {"fit_first": first, "fit_last": last}
             | hermite_constants(act)
-            | {"start": mean.get(1, math.nan), "end": mean.iloc[-1], "last_layer": mean.index.max()}
+            | {"start": measured.get(1, math.nan), "end": measured.iloc[-1], "last_layer": mean.index.max()}
             | {"runs": chain["run"].nunique(), "d": d, "n": n, "floor": level}
         )
     table = pd.concat([a, pd.DataFrame(rows)], ignore_index=True)
-    return _ordered(table, ["panel", "norm", "activation", "run", "layer", "neg_log_isometry", "rate"])
+    first = ["panel", "norm", "activation", "run", "layer", "neg_log_isometry", "mean_field", "rate", "mean_field_rate"]
+    return _ordered(table, first)

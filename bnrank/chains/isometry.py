@@ -21,6 +21,7 @@ import torch
 from torch import Tensor
 
 from bnrank.chains.deep import NORMALISATIONS, Layer, propagate
+from bnrank.chains.mean_field import mean_field_isometry_gaps
 from bnrank.chains.simulate import nearly_collinear
 from bnrank.rank import eigenvalues
 from bnrank.settings import Isometry
@@ -48,11 +49,14 @@ def isometry(isometry: Isometry, seed: int, dtype: str) -> pd.DataFrame:
     """−log I(G_ℓ), ℓ = 0..layers, of one chain per (normalisation, activation), every
     chain of a run from the same input (``inputs``) through the same weights (``weights``,
     entries of variance 1/d): X_ℓ = N(σ(W_ℓ X_{ℓ−1})) (order ``linear_act_norm``). One row per run,
-    chain and layer, with the width d and the number of samples n."""
+    chain and layer, with the width d and the number of samples n, and ``mean_field``: −log I
+    of the same run's input carried through the chain's d → ∞ correlation map
+    (``mean_field.mean_field_isometry_gaps``)."""
     s = isometry
     layers = [Layer(norm, act, s.weights, "linear_act_norm") for norm in s.norms for act in s.activations]
+    x0 = inputs(s, seed, dtype)
     states = propagate(
-        inputs(s, seed, dtype),
+        x0,
         layers,
         s.layers,
         chain_keys("isometry_weights", seed, s.runs),
@@ -60,6 +64,9 @@ def isometry(isometry: Isometry, seed: int, dtype: str) -> pd.DataFrame:
         label="fig16",
     )
     gaps = torch.stack([isometry_gap(H) for _, H in states], dim=-1)  # (R, K, layers + 1)
+    mean_field = torch.stack(
+        [mean_field_isometry_gaps(x0, c.activation, c.norm, s.layers) for c in layers], dim=1
+    )  # (R, K, layers + 1)
     runs, chains, depth = gaps.shape
     return pd.DataFrame(
         {
@@ -68,6 +75,7 @@ def isometry(isometry: Isometry, seed: int, dtype: str) -> pd.DataFrame:
             "run": np.repeat(np.arange(runs), chains * depth),
             "layer": np.tile(np.arange(depth), runs * chains),
             "neg_log_isometry": gaps.flatten().numpy(),
+            "mean_field": mean_field.flatten().numpy(),
             "d": s.width,
             "n": s.samples,
         }

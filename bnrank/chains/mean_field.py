@@ -17,13 +17,20 @@ _HALF_RANGE = 12.0  # the Gaussian beyond ±12 weighs less than 1e-32
 _NODES = 200  # Gauss-Legendre nodes on each half line
 
 
-def gaussian_expectation(f: Callable[[torch.Tensor], torch.Tensor]) -> float:
-    """E f(z), z ~ N(0, 1), by Gauss-Legendre quadrature on [−12, 0] and [0, 12]: exact to
-    rounding for functions smooth on each half (ReLU's kink sits at the split)."""
+def _gaussian_rule() -> tuple[torch.Tensor, torch.Tensor]:
+    """Nodes z and weights w with Σ w f(z) ≈ E f(z), z ~ N(0, 1): Gauss-Legendre on [−12, 0]
+    and [0, 12], exact to rounding for functions smooth on each half (ReLU's kink sits at
+    the split)."""
     x, w = np.polynomial.legendre.leggauss(_NODES)
     z = np.concatenate([(x - 1) * _HALF_RANGE / 2, (x + 1) * _HALF_RANGE / 2])
     weights = np.concatenate([w, w]) * _HALF_RANGE / 2 * np.exp(-(z**2) / 2) / math.sqrt(2 * math.pi)
-    return float((weights * f(torch.from_numpy(z)).numpy()).sum())
+    return torch.from_numpy(z), torch.from_numpy(weights)
+
+
+def gaussian_expectation(f: Callable[[torch.Tensor], torch.Tensor]) -> float:
+    """E f(z), z ~ N(0, 1), by quadrature (``_gaussian_rule``)."""
+    z, weights = _gaussian_rule()
+    return float((weights.numpy() * f(z).numpy()).sum())
 
 
 def nonlinearity_strength(activation: str) -> float:
@@ -65,3 +72,56 @@ def hermite_constants(activation: str) -> dict[str, float]:
     rate per layer of −log I near isometry under LayerNorm (docs/figures.md §7, Fig 16)."""
     beta = nonlinearity_strength(activation)
     return {"gaussian_mean": gaussian_expectation(ACTIVATIONS[activation]), "beta": beta, "beta_squared": beta**2}
+
+
+HERMITE_TERMS = 100  # c_0..c_99: beyond, c_k² ρ^k is below 1e-7 for |ρ| ≤ 0.9 (ReLU's c_k² ~ k^(−5/2))
+
+
+def hermite_coefficients(activation: str, terms: int = HERMITE_TERMS) -> np.ndarray:
+    """σ's normalised Hermite coefficients c_k = E σ(z) h_k(z), k < ``terms``, z ~ N(0, 1),
+    h_k = He_k / √k! (orthonormal under the Gaussian), by quadrature: σ = Σ c_k h_k and
+    Σ c_k² = E σ(z)²."""
+    z, weights = _gaussian_rule()
+    h = [torch.ones_like(z), z]  # h_0, h_1; h_{k+1} = (z h_k − √k h_{k−1}) / √(k+1)
+    for k in range(1, terms - 1):
+        h.append((z * h[k] - math.sqrt(k) * h[k - 1]) / math.sqrt(k + 1))
+    return (torch.stack(h[:terms]) * ACTIVATIONS[activation](z) * weights).sum(-1).numpy()
+
+
+def correlation_map(activation: str, norm: str) -> Callable[[torch.Tensor], torch.Tensor]:
+    """κ: the correlation of two samples after a layer N(σ(W·)) as a function of their
+    correlation ρ before it, width d → ∞, W Gaussian of variance 1/d, inputs of unit mean
+    square (Joudaki et al. 2023's Hermite expansion): κ(ρ) = Σ_{k≥k₀} c_k² ρ^k / Σ_{k≥k₀} c_k²,
+    k₀ = 1 for LayerNorm (its centring removes c₀) and 0 for RMSNorm. The denominator is
+    Var σ(z) or E σ(z)² by quadrature, so that truncating the series (``HERMITE_TERMS``) only
+    leaves out its tail, small for |ρ| < 1."""
+    first = {"ln": 1, "rms": 0}[norm]
+    act = ACTIVATIONS[activation]
+    total = gaussian_expectation(lambda z: act(z) ** 2) - (gaussian_expectation(act) ** 2 if first else 0.0)
+    weights = torch.from_numpy(hermite_coefficients(activation)[first:] ** 2 / total)
+
+    def kappa(rho: torch.Tensor) -> torch.Tensor:
+        value = torch.zeros_like(rho)
+        for w in weights.flip(0):  # Horner in ρ, then the ρ^k₀ factor
+            value = value * rho + w
+        return value * rho**first
+
+    return kappa
+
+
+def mean_field_isometry_gaps(inputs: torch.Tensor, activation: str, norm: str, layers: int) -> torch.Tensor:
+    """−log I(G_ℓ), ℓ = 0..layers, of the chain X_ℓ = N(σ(W_ℓ X_{ℓ−1})) as d → ∞: the inputs'
+    (..., d, n) correlation matrix C₀ (cosines of the samples), then C_ℓ = κ(C_{ℓ−1}) entry by
+    entry off the diagonal (``correlation_map``; the diagonal stays 1), and
+    −log I(C_ℓ) = −log det(C_ℓ) / n.
+    Returns (..., layers + 1)."""
+    kappa = correlation_map(activation, norm)
+    unit = inputs / torch.linalg.vector_norm(inputs, dim=-2, keepdim=True)
+    correlations = unit.mT @ unit
+    n = correlations.shape[-1]
+    off_diagonal = ~torch.eye(n, dtype=torch.bool, device=correlations.device)
+    gaps = []
+    for _ in range(layers + 1):
+        gaps.append(-torch.linalg.slogdet(correlations)[1] / n)
+        correlations = torch.where(off_diagonal, kappa(correlations), correlations)
+    return torch.stack(gaps, dim=-1)
