@@ -18,8 +18,9 @@ from bnrank.chains.mean_field import (
     hermite_constants,
     mean_field_isometry_gaps,
 )
+from bnrank.claims.chains import fig16 as fig16_claims
 from bnrank.settings import Isometry
-from bnrank.tables import geometric_rate
+from bnrank.tables import fig16, geometric_rate
 
 THRESHOLDS = {"rate_tolerance": 0.1, "min_kept_fraction": 0.5}
 
@@ -72,7 +73,7 @@ def test_the_mean_field_gap_starts_at_the_inputs_and_stays_for_linear_and_at_zer
         activations=("linear", "relu"),
         weights="gaussian",
     )
-    t = isometry(s, 0, "float64").set_index(["norm", "activation", "run", "layer"])
+    t = isometry(s, 0, "float64").set_index(["norm", "activation", "run", "layer"]).sort_index()
     assert np.allclose(t.xs(0, level="layer")["mean_field"], t.xs(0, level="layer")["neg_log_isometry"], atol=1e-10)
     linear = t.xs("linear", level="activation")["mean_field"].unstack("layer")
     assert np.allclose(linear.to_numpy(), linear[0].to_numpy()[:, None], atol=1e-12)
@@ -136,3 +137,22 @@ BREAKS = [
     ("fig16", "no_isometry[rms,linear]", lambda: fig16_table(ends={("rms", "linear"): 0.05}), "linear decays"),
     ("fig16", "no_isometry[rms,relu]", lambda: fig16_table(ends={("rms", "relu"): 0.002}), "RMS ReLU isometric"),
 ]
+
+
+def test_a_normalisation_without_a_correlation_map_leaves_its_claim_not_evaluated():
+    s = Isometry(
+        width=64,
+        samples=3,
+        layers=8,
+        runs=2,
+        noise=1.0,
+        norms=("ln", "bn_uncentred"),
+        activations=("tanh",),
+        weights="gaussian",
+    )
+    table = fig16(isometry(s, 0, "float64"), fit_from=2, floor_factor=1)
+    b = table[table["panel"] == "b"].set_index("norm")
+    assert np.isfinite(b.loc["ln", "mean_field_rate"]) and np.isnan(b.loc["bn_uncentred", "mean_field_rate"])
+    rows = {r["claim"]: r for r in fig16_claims(table, **THRESHOLDS)}
+    assert rows["rate_is_kernel_map[bn_uncentred,tanh]"]["status"] == "not evaluated"
+    assert rows["rate_is_kernel_map[ln,tanh]"]["status"] in ("holds", "fails")

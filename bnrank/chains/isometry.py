@@ -21,7 +21,7 @@ import torch
 from torch import Tensor
 
 from bnrank.chains.deep import NORMALISATIONS, Layer, propagate
-from bnrank.chains.mean_field import mean_field_isometry_gaps
+from bnrank.chains.mean_field import CORRELATION_MAPS, mean_field_isometry_gaps
 from bnrank.chains.simulate import nearly_collinear
 from bnrank.rank import eigenvalues
 from bnrank.settings import Isometry
@@ -51,7 +51,7 @@ def isometry(isometry: Isometry, seed: int, dtype: str) -> pd.DataFrame:
     entries of variance 1/d): X_ℓ = N(σ(W_ℓ X_{ℓ−1})) (order ``linear_act_norm``). One row per run,
     chain and layer, with the width d and the number of samples n, and ``mean_field``: −log I
     of the same run's input carried through the chain's d → ∞ correlation map
-    (``mean_field.mean_field_isometry_gaps``)."""
+    (``mean_field.mean_field_isometry_gaps``; NaN for a normalisation without one)."""
     s = isometry
     layers = [Layer(norm, act, s.weights, "linear_act_norm") for norm in s.norms for act in s.activations]
     x0 = inputs(s, seed, dtype)
@@ -65,7 +65,13 @@ def isometry(isometry: Isometry, seed: int, dtype: str) -> pd.DataFrame:
     )
     gaps = torch.stack([isometry_gap(H) for _, H in states], dim=-1)  # (R, K, layers + 1)
     mean_field = torch.stack(
-        [mean_field_isometry_gaps(x0, c.activation, c.norm, s.layers) for c in layers], dim=1
+        [
+            mean_field_isometry_gaps(x0, c.activation, c.norm, s.layers)
+            if c.norm in CORRELATION_MAPS
+            else torch.full((s.runs, s.layers + 1), torch.nan, dtype=x0.dtype)
+            for c in layers
+        ],
+        dim=1,
     )  # (R, K, layers + 1)
     runs, chains, depth = gaps.shape
     return pd.DataFrame(

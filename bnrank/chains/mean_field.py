@@ -88,6 +88,9 @@ def hermite_coefficients(activation: str, terms: int = HERMITE_TERMS) -> np.ndar
     return (torch.stack(h[:terms]) * ACTIVATIONS[activation](z) * weights).sum(-1).numpy()
 
 
+CORRELATION_MAPS = {"ln": 1, "rms": 0}  # the normalisations with a map here: the first Hermite term it keeps
+
+
 def correlation_map(activation: str, norm: str) -> Callable[[torch.Tensor], torch.Tensor]:
     """κ: the correlation of two samples after a layer N(σ(W·)) as a function of their
     correlation ρ before it, width d → ∞, W Gaussian of variance 1/d, inputs of unit mean
@@ -95,7 +98,7 @@ def correlation_map(activation: str, norm: str) -> Callable[[torch.Tensor], torc
     k₀ = 1 for LayerNorm (its centring removes c₀) and 0 for RMSNorm. The denominator is
     Var σ(z) or E σ(z)² by quadrature, so that truncating the series (``HERMITE_TERMS``) only
     leaves out its tail, small for |ρ| < 1."""
-    first = {"ln": 1, "rms": 0}[norm]
+    first = CORRELATION_MAPS[norm]
     act = ACTIVATIONS[activation]
     total = gaussian_expectation(lambda z: act(z) ** 2) - (gaussian_expectation(act) ** 2 if first else 0.0)
     weights = torch.from_numpy(hermite_coefficients(activation)[first:] ** 2 / total)

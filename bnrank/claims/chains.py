@@ -462,6 +462,9 @@ def fig16(table: pd.DataFrame, rate_tolerance: float, min_kept_fraction: float) 
                 comparison=within(predicted - rate_tolerance, predicted + rate_tolerance),
                 deciding=f"rate {r['rate']:.3g} vs the correlation map's {predicted:.3g} over the same layers",
                 seeds=runs,
+                undecided=f"no correlation map for {norm} (mean_field.CORRELATION_MAPS)"
+                if math.isnan(predicted) and not math.isnan(r["rate"])
+                else None,
             )
         )
     return rows
