@@ -360,7 +360,8 @@ def fig16(isometry: pd.DataFrame, fit_from: int, floor_factor: float) -> pd.Data
         measured = mean["neg_log_isometry"]
         rate, first, last = geometric_rate(mean.index.to_numpy(), measured.to_numpy(), fit_from, floor_factor * level)
         window = mean.loc[first:last, "mean_field"]
-        mean_field_rate = math.exp(log_slope(window.index.to_numpy(), window.to_numpy())) if last > first else math.nan
+        fits = last > first and window.notna().all()  # NaN: no window, or no map for this normalisation
+        mean_field_rate = math.exp(log_slope(window.index.to_numpy(), window.to_numpy())) if fits else math.nan
         rows.append(
             {"panel": "b", "norm": norm, "activation": act, "rate": rate, "mean_field_rate": mean_field_rate}
             | {"fit_first": first, "fit_last": last}
@@ -369,5 +370,5 @@ def fig16(isometry: pd.DataFrame, fit_from: int, floor_factor: float) -> pd.Data
             | {"runs": chain["run"].nunique(), "d": d, "n": n, "floor": level}
         )
     table = pd.concat([a, pd.DataFrame(rows)], ignore_index=True)
-    first = ["panel", "norm", "activation", "run", "layer", "neg_log_isometry", "mean_field", "rate", "mean_field_rate"]
-    return _ordered(table, first)
+    lead = ["panel", "norm", "activation", "run", "layer", "neg_log_isometry", "mean_field", "rate", "mean_field_rate"]
+    return _ordered(table, lead)
