@@ -40,9 +40,14 @@ def nonlinearity_strength(activation: str) -> float:
     between two samples by β_σ per layer, so −log I(G) by β_σ² (docs/figures.md §7)."""
     act = ACTIVATIONS[activation]
     first = gaussian_expectation(lambda z: z * act(z))
-    mean = gaussian_expectation(act)
-    variance = gaussian_expectation(lambda z: act(z) ** 2) - mean**2
-    return first**2 / variance
+    return first**2 / second_moment(activation, centred=True)
+
+
+def second_moment(activation: str, centred: bool) -> float:
+    """Var σ(z) (``centred``) or E σ(z)², z ~ N(0, 1), by quadrature: Σ_{k≥1} c_k² or Σ_{k≥0} c_k²."""
+    act = ACTIVATIONS[activation]
+    square = gaussian_expectation(lambda z: act(z) ** 2)
+    return square - gaussian_expectation(act) ** 2 if centred else square
 
 
 def bn_linear_gradient_rate(batch: int) -> float:
@@ -99,8 +104,7 @@ def correlation_map(activation: str, norm: str) -> Callable[[torch.Tensor], torc
     Var σ(z) or E σ(z)² by quadrature, so that truncating the series (``HERMITE_TERMS``) only
     leaves out its tail, small for |ρ| < 1."""
     first = CORRELATION_MAPS[norm]
-    act = ACTIVATIONS[activation]
-    total = gaussian_expectation(lambda z: act(z) ** 2) - (gaussian_expectation(act) ** 2 if first else 0.0)
+    total = second_moment(activation, centred=first == 1)
     weights = torch.from_numpy(hermite_coefficients(activation)[first:] ** 2 / total)
 
     def kappa(rho: torch.Tensor) -> torch.Tensor:
