@@ -3,6 +3,7 @@ hand-made tables for every claim (registered in tests/test_claims.py: each holds
 ``fig16_table`` and fails on its entry of ``BREAKS``)."""
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,17 @@ from bnrank.settings import Isometry
 from bnrank.tables import fig16, geometric_rate
 
 THRESHOLDS = {"rate_tolerance": 0.1, "min_kept_fraction": 0.5}
+# small LayerNorm chains of a linear and a ReLU σ, which the tests vary by ``replace``
+SMALL = Isometry(
+    width=256,
+    samples=4,
+    layers=25,
+    runs=2,
+    noise=1.0,
+    norms=("ln",),
+    activations=("linear", "relu"),
+    weights="gaussian",
+)
 
 
 def test_the_gap_is_zero_for_orthogonal_columns_of_equal_norm_and_log_of_the_means_otherwise():
@@ -63,16 +75,7 @@ def test_the_correlation_map_agrees_with_closed_forms():
 
 
 def test_the_mean_field_gap_starts_at_the_inputs_and_stays_for_linear_and_at_zero_for_orthogonal_inputs():
-    s = Isometry(
-        width=256,
-        samples=4,
-        layers=6,
-        runs=2,
-        noise=1.0,
-        norms=("ln", "rms"),
-        activations=("linear", "relu"),
-        weights="gaussian",
-    )
+    s = replace(SMALL, layers=6, norms=("ln", "rms"))
     t = isometry(s, 0, "float64").set_index(["norm", "activation", "run", "layer"]).sort_index()
     assert np.allclose(t.xs(0, level="layer")["mean_field"], t.xs(0, level="layer")["neg_log_isometry"], atol=1e-10)
     linear = t.xs("linear", level="activation")["mean_field"].unstack("layer")
@@ -84,17 +87,7 @@ def test_the_mean_field_gap_starts_at_the_inputs_and_stays_for_linear_and_at_zer
 
 
 def test_linear_chains_keep_their_gap_and_a_layernorm_relu_chain_falls_to_the_floor():
-    s = Isometry(
-        width=256,
-        samples=4,
-        layers=25,
-        runs=2,
-        noise=1.0,
-        norms=("ln",),
-        activations=("linear", "relu"),
-        weights="gaussian",
-    )
-    t = isometry(s, 0, "float64").groupby(["activation", "layer"])["neg_log_isometry"].mean()
+    t = isometry(SMALL, 0, "float64").groupby(["activation", "layer"])["neg_log_isometry"].mean()
     assert t["linear"][25] > 0.5 * t["linear"][1]
     assert t["relu"][25] < 10 * floor(256, 4) < t["relu"][1]
 
@@ -140,16 +133,7 @@ BREAKS = [
 
 
 def test_a_normalisation_without_a_correlation_map_leaves_its_claim_not_evaluated():
-    s = Isometry(
-        width=64,
-        samples=3,
-        layers=8,
-        runs=2,
-        noise=1.0,
-        norms=("ln", "bn_uncentred"),
-        activations=("tanh",),
-        weights="gaussian",
-    )
+    s = replace(SMALL, width=64, samples=3, layers=8, norms=("ln", "bn_uncentred"), activations=("tanh",))
     table = fig16(isometry(s, 0, "float64"), fit_from=2, floor_factor=1)
     b = table[table["panel"] == "b"].set_index("norm")
     assert np.isfinite(b.loc["ln", "mean_field_rate"]) and np.isnan(b.loc["bn_uncentred", "mean_field_rate"])
